@@ -1,0 +1,70 @@
+"""Eligibility-criteria parser: registry records -> trials, criteria and entities tables.
+
+The notebook API::
+
+    import pipeline
+    result = pipeline.parse_text(text, trial_id="NCT06145308")   # .criteria, .entities
+    tables = pipeline.parse_files(["data/raw/"])                  # same tables as the CLI
+    tables = pipeline.read_tables("data/processed")               # what a parse run wrote
+
+Nothing heavy is imported or loaded at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["ParseResult", "parse_files", "parse_text", "read_tables"]
+__version__ = "0.1.0"
+
+
+@dataclass
+class ParseResult:
+    """The three tables as pandas DataFrames (same columns and dtypes as the Parquet files)."""
+
+    trials: "pd.DataFrame"
+    criteria: "pd.DataFrame"
+    entities: "pd.DataFrame"
+
+    def __iter__(self):
+        return iter((self.trials, self.criteria, self.entities))
+
+
+def _result(tables: dict[str, list[dict]]) -> ParseResult:
+    from pipeline.write import rows_to_frame
+
+    return ParseResult(*(rows_to_frame(tables[name], name)
+                         for name in ("trials", "criteria", "entities")))
+
+
+def parse_text(text: str, trial_id: str = "text") -> ParseResult:
+    """Parse one trial's criteria text (offsets index ``text`` exactly as given)."""
+    from pipeline.assemble import process_record
+    from pipeline.sources.record import Record
+
+    rows = process_record(Record(trial_id, "<text>", "text", text))
+    return _result({"trials": [rows.trial], "criteria": rows.criteria,
+                    "entities": rows.entities})
+
+
+def parse_files(paths: Iterable[str | Path] | str | Path) -> ParseResult:
+    """Parse files and directories in memory: the same rows ``python -m pipeline parse`` writes."""
+    from pipeline.batch import collect
+
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    tables, _ = collect(list(paths))
+    return _result(tables)
+
+
+def read_tables(out_dir: str | Path) -> ParseResult:
+    """The tables a parse run wrote to ``out_dir``."""
+    from pipeline.write import read_tables as _read
+
+    frames = _read(Path(out_dir))
+    return ParseResult(frames["trials"], frames["criteria"], frames["entities"])

@@ -1,0 +1,100 @@
+"""Record + segmentation (+ entities) -> table rows. Pure: no I/O, no models.
+
+``process_record`` is the unit of work of every runner (CLI, notebook API, worker processes,
+Spark): it never raises for bad input, so one odd record cannot stop a registry-wide run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pipeline.normalize import norm_text
+from pipeline.schema import column_names
+from pipeline.segment import Segmentation, segment
+from pipeline.sources.record import REGISTRY_FIELDS, Record
+
+Row = dict[str, Any]
+# (source_text, criteria rows) -> entity rows; the tagger of the later stages plugs in here.
+Tagger = Callable[[str, list[Row]], list[Row]]
+
+
+@dataclass
+class TrialRows:
+    """All rows one record gives: exactly one trial row, its criteria and entities."""
+
+    trial: Row
+    criteria: list[Row] = field(default_factory=list)
+    entities: list[Row] = field(default_factory=list)
+
+
+def criterion_rows(record_key: str, trial_id: str, seg: Segmentation) -> list[Row]:
+    ids = [f"{record_key}:{n}" for n in range(1, len(seg.criteria) + 1)]
+    return [
+        {
+            "trial_id": trial_id,
+            "criterion_id": ids[n],
+            "section": c.section,
+            "ordinal": c.ordinal,
+            "depth": c.depth,
+            "parent_id": ids[c.parent] if c.parent is not None else None,
+            "bullet": c.bullet,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+            "norm_text": norm_text(c.text),
+            "section_header": c.header,
+        }
+        for n, c in enumerate(seg.criteria)
+    ]
+
+
+def trial_row(record: Record, record_key: str, status: str, n_criteria: int,
+              error: str | None = None) -> Row:
+    row: Row = {name: None for name in column_names("trials")}
+    row.update({f: record.fields.get(f) for f in REGISTRY_FIELDS})
+    row.update(
+        trial_id=record.trial_id,
+        source=record.source,
+        status=status,
+        error=error,
+        n_criteria=n_criteria,
+        source_text=record.text,
+        record_key=record_key,
+        source_index=record.index,
+        format=record.format,
+        warning=record.warning,
+    )
+    return row
+
+
+def process_record(record: Record, record_key: str | None = None,
+                   tagger: Tagger | None = None) -> TrialRows:
+    """Segment (and tag) one record. Errors become an ``error`` trial row, never an exception."""
+    key = record_key or record.trial_id
+    if record.error is not None:
+        return TrialRows(trial_row(record, key, "error", 0, record.error))
+    text = record.text
+    if text is None or not text.strip():
+        return TrialRows(trial_row(record, key, "empty", 0))
+    try:
+        criteria = criterion_rows(key, record.trial_id, segment(text))
+        entities = tagger(text, criteria) if tagger is not None and criteria else []
+    except Exception as exc:  # noqa: BLE001 - reported in the row, the run goes on
+        message = (f"internal error while parsing {record.trial_id} from {record.source}: "
+                   f"{type(exc).__name__}: {exc}; please report it with this record")
+        return TrialRows(trial_row(record, key, "error", 0, message))
+    status = "ok" if criteria else "empty"
+    return TrialRows(trial_row(record, key, status, len(criteria)), criteria, entities)
+
+
+class RecordKeys:
+    """``record_key`` for each record of a run: the trial id, then ``#2``, ``#3`` … on repeats."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, trial_id: str) -> str:
+        count = self._seen.get(trial_id, 0) + 1
+        self._seen[trial_id] = count
+        return trial_id if count == 1 else f"{trial_id}#{count}"

@@ -1,0 +1,121 @@
+"""Pure normalization helpers for ``norm_text``: unicode, comparators, multiplication, spacing.
+
+These functions return new strings for matching and display; they are never applied to the
+text that offsets point into (``source_text`` stays as read). Tables of phrases live in
+``pipeline/rules/normalize.json``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline import rules
+
+__all__ = [
+    "norm_text",
+    "normalize_unicode",
+    "normalize_comparators",
+    "normalize_multiplication",
+    "normalize_spacing",
+    "unescape_markdown",
+]
+
+_CIRCLED = re.compile(r"[\u2460-\u2473\u24ea-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|=])")
+_SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;:.!?)\]])")
+_SPACE_AFTER_OPEN = re.compile(r"([(\[])\s+")
+_SYMBOL_SPACING = re.compile(r"(\S?)\s*([\u2265\u2264\u2260<>=])\s*(?=[-+]?(?:\d|\.\d))")
+_TIMES = re.compile(
+    r"(?<=\d)\s*[xX*\u00d7]\s*(?=10\s*\^|10\s*[eE]|ULN\b|UNL\b|LLN\b|ULRR\b|IULN\b|N\b|"
+    r"(?:the\s+)?(?:upper|lower|institutional)\b)"
+)
+_TEN_POWER = re.compile(r"\b10\s*(?:\*\*|\*|\^)\s*(\d{1,2})\b")
+
+
+@dataclass(frozen=True)
+class _Tables:
+    translate: dict[int, str]
+    superscript: re.Pattern[str]
+    superscripts: dict[str, str]
+    comparators: tuple[tuple[re.Pattern[str], str], ...]
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    data = rules.load("normalize")
+    translate = {ord(k): v for k, v in data["unicode_map"].items()}
+    sup = data["superscripts"]
+    numbers = "|".join(data["number_words"])
+    follows_number = rf"(?=\s*(?:[-+]?\d|\.\d|(?:{numbers})\b))"
+    comparators = tuple(
+        (
+            re.compile(
+                rf"(?:(?<![\w-])(?:{c['words']})\b|(?:{c['symbols']})){follows_number}", re.I
+            ),
+            c["symbol"],
+        )
+        for c in data["comparator_phrases"]
+    )
+    superscript = re.compile(f"[{''.join(sup)}]+")
+    return _Tables(translate, superscript, sup, comparators)
+
+
+def _superscript_digits(match: re.Match[str], text: str) -> str:
+    digits = "".join(_tables().superscripts[c] for c in match.group())
+    before = text[max(0, match.start() - 2) : match.start()]
+    return f"^{digits}" if before == "10" else digits
+
+
+def normalize_unicode(text: str) -> str:
+    """NFKC where it is safe: exponents (``10⁹``) become ``10^9`` first, circled numbers ``(6)``.
+
+    Full-width punctuation and digits, ligatures and compatibility units (``㎎``) fold to their
+    plain forms; dashes, quotes and no-break spaces are unified.
+    """
+    tables = _tables()
+    text = tables.superscript.sub(lambda m: _superscript_digits(m, text), text)
+    text = _CIRCLED.sub(lambda m: f"({int(unicodedata.numeric(m.group()))}) ", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u2044", "/")  # NFKC writes ½ as 1⁄2
+    return text.translate(tables.translate)
+
+
+def unescape_markdown(text: str) -> str:
+    """Registry API v2 text is markdown: ``\\>= 4`` means ``>= 4``."""
+    return _MARKDOWN_ESCAPE.sub(r"\1", text)
+
+
+def normalize_comparators(text: str) -> str:
+    """Comparators in symbols: ``>=``, ``=>``, ``> or =``, "at least", "no more than" -> ``≥ ≤``.
+
+    Word comparators become symbols only before a number ("more than 3 months" -> "> 3
+    months"), so "more than moderate" is left alone.
+    """
+    for regex, symbol in _tables().comparators:
+        text = regex.sub(symbol, text)
+    return _SYMBOL_SPACING.sub(lambda m: f"{m.group(1)} {m.group(2)} " if m.group(1)
+                               else f"{m.group(2)} ", text)
+
+
+def normalize_multiplication(text: str) -> str:
+    """``1.5x ULN``, ``1.5 X 10*9`` -> ``1.5 × ULN``, ``1.5 × 10^9``."""
+    text = _TEN_POWER.sub(r"10^\1", text)
+    return _TIMES.sub(" \u00d7 ", text)
+
+
+def normalize_spacing(text: str) -> str:
+    """One space between words, none before closing punctuation or after an opening bracket."""
+    text = _SPACE.sub(" ", text).strip()
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    return _SPACE_AFTER_OPEN.sub(r"\1", text)
+
+
+def norm_text(text: str) -> str:
+    """The ``norm_text`` column: every normalization above, in a fixed order."""
+    text = unescape_markdown(normalize_unicode(text))
+    text = normalize_multiplication(normalize_comparators(text))
+    return normalize_spacing(text)
