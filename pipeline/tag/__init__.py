@@ -1,0 +1,1 @@
+"""Tagging: tokenizer, value grammar, measurements, windows, context and NER wiring."""
