@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ParseResult", "parse_files", "parse_text", "read_tables"]
+__all__ = ["ParseResult", "load_tagger", "parse_files", "parse_text", "read_tables"]
 __version__ = "0.1.0"
 
 
@@ -42,23 +42,40 @@ def _result(tables: dict[str, list[dict]]) -> ParseResult:
                          for name in ("trials", "criteria", "entities")))
 
 
-def parse_text(text: str, trial_id: str = "text") -> ParseResult:
+_TAGGERS: dict = {}
+
+
+def load_tagger(model: str | Path | None = None):
+    """The entity tagger (NER model + rules + ConText), loaded once per model and reused.
+
+    ``model``: a trained spaCy pipeline directory, None for the shipped model, or "rules".
+    """
+    from pipeline.tag.tagger import EntityTagger
+
+    key = str(model)
+    if key not in _TAGGERS:
+        _TAGGERS[key] = EntityTagger(model)
+    return _TAGGERS[key]
+
+
+def parse_text(text: str, trial_id: str = "text", model: str | Path | None = None) -> ParseResult:
     """Parse one trial's criteria text (offsets index ``text`` exactly as given)."""
     from pipeline.assemble import process_record
     from pipeline.sources.record import Record
 
-    rows = process_record(Record(trial_id, "<text>", "text", text))
+    rows = process_record(Record(trial_id, "<text>", "text", text), tagger=load_tagger(model))
     return _result({"trials": [rows.trial], "criteria": rows.criteria,
                     "entities": rows.entities})
 
 
-def parse_files(paths: Iterable[str | Path] | str | Path) -> ParseResult:
+def parse_files(paths: Iterable[str | Path] | str | Path,
+                model: str | Path | None = None) -> ParseResult:
     """Parse files and directories in memory: the same rows ``python -m pipeline parse`` writes."""
     from pipeline.batch import collect
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    tables, _ = collect(list(paths))
+    tables, _ = collect(list(paths), tagger=load_tagger(model))
     return _result(tables)
 
 

@@ -49,6 +49,42 @@ def criterion_rows(record_key: str, trial_id: str, seg: Segmentation) -> list[Ro
     ]
 
 
+def entity_rows(doc: Any, criterion: Row, span_group: str, context_columns: tuple[str, ...],
+                attribute: Callable[[str], str]) -> list[Row]:
+    """Rows of one criterion's tagged Doc: rule mentions keep their exact, typed span."""
+    base = criterion["start"]
+    text = criterion["text"]
+    found = []
+    for span, mention in zip(doc.spans[span_group], doc._.elig_mentions):
+        start, end = (mention.start, mention.end) if mention else (span.start_char, span.end_char)
+        row: Row = {
+            "trial_id": criterion["trial_id"],
+            "criterion_id": criterion["criterion_id"],
+            "entity_id": "",
+            "label": mention.label if mention else span.label_.lower(),
+            "start": base + start,
+            "end": base + end,
+            "text": text[start:end],
+            "comparator": mention.comparator if mention else None,
+            "value_low": mention.low if mention else None,
+            "value_high": mention.high if mention else None,
+            "unit": mention.unit if mention else None,
+            "window_start_days": mention.window_start if mention else None,
+            "window_end_days": mention.window_end if mention else None,
+            "anchor": mention.anchor if mention else None,
+            "long_form": None,
+            "concept": mention.concept if mention else None,
+            "method": "rule" if mention else "ner",
+        }
+        row.update({column: bool(getattr(span._, attribute(column))) for column in
+                    context_columns})
+        found.append(row)
+    found.sort(key=lambda r: (r["start"], r["end"], r["label"]))
+    for n, row in enumerate(found, start=1):
+        row["entity_id"] = f"{criterion['criterion_id']}:e{n}"
+    return found
+
+
 def trial_row(record: Record, record_key: str, status: str, n_criteria: int,
               error: str | None = None) -> Row:
     row: Row = {name: None for name in column_names("trials")}

@@ -34,12 +34,19 @@ def parse(
     inputs: Annotated[list[Path], typer.Argument(help="files or directories (walked)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output directory")],
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace existing tables")] = False,
+    model: Annotated[Optional[str], typer.Option(
+        "--model", help="trained spaCy pipeline directory; 'rules' for rules only "
+        "(default: the model shipped in models/)")] = None,
 ) -> None:
     """Parse registry records into trials, criteria and entities tables in OUT."""
     from pipeline import batch
+    from pipeline.tag.tagger import EntityTagger
 
+    if model not in (None, "rules") and not Path(model).is_dir():
+        _fail(f"--model {model}: not a directory holding a spaCy pipeline")
     try:
-        summary = batch.run(inputs, out, overwrite=overwrite, progress=True)
+        summary = batch.run(inputs, out, overwrite=overwrite, progress=True,
+                            tagger=EntityTagger(model))
     except (FileNotFoundError, OutputExistsError) as exc:
         _fail(str(exc))
         return
@@ -73,6 +80,50 @@ def evaluate_segmentation(
             typer.echo(line)
     else:
         typer.echo(f"llf: {llf_path} not found, skipped", err=True)
+
+
+@evaluate_app.command("lct")
+def evaluate_lct_command(
+    path: Annotated[Optional[Path], typer.Argument(help="LCT folder of .txt/.ann")] = None,
+    model: Annotated[Optional[str], typer.Option(help="spaCy pipeline or 'rules'")] = "rules",
+    show: Annotated[int, typer.Option(help="print this many misses and errors")] = 0,
+) -> None:
+    """Comparisons (operator, value, unit) against the LCT annotations."""
+    from pipeline.evaluate.lct import evaluate_lct
+    from pipeline.tag.tagger import EntityTagger
+
+    report = evaluate_lct(_shared(path, "lct"), EntityTagger(model, quiet=True))
+    for line in report.lines():
+        typer.echo(line)
+    for line in report.misses[:show]:
+        typer.echo(f"  missed: {line}")
+    for line in report.wrong[:show]:
+        typer.echo(f"  wrong: {line}")
+
+
+@evaluate_app.command("age")
+def evaluate_age_command(
+    records: Annotated[Optional[Path], typer.Option(help="ctgov_records/raw folder")] = None,
+    show: Annotated[int, typer.Option(help="print this many disagreements")] = 0,
+) -> None:
+    """Inclusion age rows against the registry's structured minimum age."""
+    from pipeline.evaluate.age import evaluate_age
+    from pipeline.tag.tagger import EntityTagger
+
+    report = evaluate_age(_shared(records, "ctgov_records/raw"), EntityTagger("rules", quiet=True))
+    for line in report.lines():
+        typer.echo(line)
+    for line in report.disagreements[:show]:
+        typer.echo(f"  {line}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the table schemas as the markdown tables of the README."""
+    from pipeline.schema import SCHEMA_VERSION, markdown
+
+    typer.echo(f"<!-- schema_version {SCHEMA_VERSION} -->")
+    typer.echo(markdown())
 
 
 def main() -> None:

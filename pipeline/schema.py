@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 TABLE_NAMES = ("trials", "criteria", "entities")
 SECTIONS = ("inclusion", "exclusion", "unknown")
@@ -90,6 +90,10 @@ ENTITIES: tuple[Column, ...] = (
     _c("anchor", _S, True, "what a window is relative to (enrollment, first_dose, now, …)"),
     _c("exception", _B, False, "inside an exception clause (except, other than, unless …)"),
     _c("long_form", _S, True, "expansion of an abbreviation defined in the trial"),
+    _c("concept", _S, True, "normalized name: the measurement (e.g. 'absolute neutrophil "
+       "count', 'ECOG performance status'), sex (female/male/all) or pregnancy concept "
+       "(pregnant, breastfeeding, childbearing_potential, pregnancy_test)"),
+    _c("method", _S, False, "what found the span: rule (typed constraints) or ner (model)"),
 )
 
 TABLES: dict[str, tuple[Column, ...]] = {
@@ -128,3 +132,15 @@ def check_row(table: str, row: dict[str, object]) -> None:
         f"{table} row does not match schema {SCHEMA_VERSION}: "
         f"missing {missing or 'nothing'}, unknown {extra or 'nothing'}"
     )
+
+
+def markdown() -> str:
+    """The column tables of the README, generated from the declarations above."""
+    out = []
+    for table, columns in TABLES.items():
+        out += [f"### `{table}.parquet`", "", "| column | type | null | meaning |",
+                "|---|---|---|---|"]
+        out += [f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.description} |"
+                for c in columns]
+        out.append("")
+    return "\n".join(out)

@@ -33,7 +33,12 @@ def entries(node: Any, path: str = "") -> Iterator[tuple[str, dict]]:
 
 ALL = [(name, path, entry) for name in rules.rule_files()
        for path, entry in entries(rules.load(name))]
-WITH_PATTERN = [(n, p, e) for n, p, e in ALL if {"pattern", "words", "symbols"} & set(e)]
+# Positional patterns (anchored with ^ or $) apply at a value's edge; they are checked through
+# the functions that use them in test_rules_positional_examples_behave below.
+WITH_PATTERN = [(n, p, e) for n, p, e in ALL
+                if any(isinstance(e.get(k), str) and not (e[k].startswith("^") or
+                                                           e[k].endswith("$"))
+                       for k in ("pattern", "words", "symbols"))]
 
 
 def test_rules_every_file_has_examples() -> None:
@@ -45,7 +50,7 @@ def test_rules_every_file_has_examples() -> None:
                          ids=[f"{n}{p}" for n, p, _ in WITH_PATTERN])
 def test_rules_pattern_matches_its_example(name: str, path: str, entry: dict) -> None:
     example = entry["metadata"]["example"]
-    patterns = [entry[k] for k in ("pattern", "words", "symbols") if k in entry]
+    patterns = [entry[k] for k in ("pattern", "words", "symbols") if isinstance(entry.get(k), str)]
     assert any(re.search(p, example, re.IGNORECASE) for p in patterns), (name, path, example)
 
 
@@ -74,3 +79,53 @@ def test_rules_section_examples_behave() -> None:
 def test_rules_comparator_examples_normalize_to_their_symbol() -> None:
     for phrase in rules.load("normalize")["comparator_phrases"]:
         assert phrase["symbol"] in norm_text(phrase["metadata"]["example"]), phrase
+
+
+@pytest.mark.filterwarnings("ignore:\\[W036\\]:UserWarning")  # one rule: an empty Matcher
+def test_rules_context_rules_modify_their_example_target() -> None:
+    """Each ConText rule, alone, marks its example's target (pseudo/terminate rules match)."""
+    from medspacy.context import ConText  # noqa: F401
+    from spacy.tokens import Span
+
+    from pipeline.tag.context import attribute, context_config, context_rules
+    from pipeline.tag.tokenizer import blank
+
+    categories = rules.load("context")["categories"]
+    for rule, data in zip(context_rules(), rules.load("context")["context_rules"]):
+        example, target = data["metadata"]["example"], data["metadata"]["target"]
+        nlp = blank()
+        nlp.add_pipe("sentencizer")
+        context = nlp.add_pipe("medspacy_context", config=context_config("t"))
+        context.add([rule])
+        doc = nlp.make_doc(example)
+        for name, proc in nlp.pipeline:
+            if name == "medspacy_context" and target is not None:
+                start = example.index(target)
+                doc.spans["t"] = [doc.char_span(start, start + len(target), label="x",
+                                                alignment_mode="expand")]
+            elif name == "medspacy_context":
+                doc.spans["t"] = []
+            doc = proc(doc)
+        graph = doc._.context_graph
+        assert any(m.category == rule.category for m in graph.modifiers), data["literal"]
+        if target is not None and rule.category in categories:
+            span: Span = doc.spans["t"][0]
+            assert getattr(span._, attribute(categories[rule.category])), data["literal"]
+
+
+def test_rules_positional_examples_behave() -> None:
+    """Window cues, age cues and roman-numeral scales do what their examples say."""
+    from pipeline.tag.demographics import find_ages
+    from pipeline.tag.values import find_values
+    from pipeline.tag.windows import find_windows
+
+    data = rules.load("windows")
+    for cue in data["cues_before"] + data["cues_after"]:
+        example = cue["metadata"]["example"]
+        assert find_windows(example, find_values(example)), example
+    age = rules.load("demographics")["age"]
+    for key in ("cue_after", "person_before", "keyword"):
+        example = age[key]["metadata"]["example"]
+        assert find_ages(example, find_values(example)), example
+    roman = rules.load("values")["roman_after"]["metadata"]["example"]
+    assert [(v.low, v.high) for v in find_values(roman)] == [(3.0, 4.0)]

@@ -1,0 +1,57 @@
+"""spaCy components around the pure tagging functions.
+
+``elig_constraints`` runs the typed-constraint rules (``constraints.extract``) on a criterion's
+Doc and puts every typed span — plus the entities of a trained NER model that ran before it —
+into one span group that ConText then reads. Where the NER model and a rule found the same
+kind of thing (a value, a time window, a measurement) the rule's span wins: it carries the
+parsed comparator, bounds, unit and window.
+"""
+
+# No ``from __future__ import annotations`` here: spaCy resolves factory signatures at runtime.
+from typing import List, Optional
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline.tag.constraints import Mention, extract
+
+SPAN_GROUP = "elig"
+# NER label -> rule labels whose typed span replaces an overlapping NER span.
+RULE_WINS = {"value": {"value", "age"}, "temporal": {"temporal"}, "measurement": {"measurement"}}
+
+if not Doc.has_extension("elig_mentions"):
+    Doc.set_extension("elig_mentions", default=None)
+
+
+@Language.factory("elig_constraints", assigns=["doc.spans"],
+                  default_config={"span_group": SPAN_GROUP})
+def make_constraints(nlp: Language, name: str, span_group: str):
+    return ConstraintTagger(span_group)
+
+
+class ConstraintTagger:
+    """Typed rule spans + NER entities -> ``doc.spans[group]``, mentions in ``doc._``."""
+
+    def __init__(self, span_group: str = SPAN_GROUP) -> None:
+        self.span_group = span_group
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: List[Span] = []
+        mentions: List[Optional[Mention]] = []
+        for mention in extract(doc.text):
+            span = doc.char_span(mention.start, mention.end, label=mention.label,
+                                 alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+                mentions.append(mention)
+        rule_spans = list(zip(spans, mentions))
+        for ent in doc.ents:
+            wins = RULE_WINS.get(ent.label_, set())
+            if any(m.label in wins and s.start < ent.end and ent.start < s.end
+                   for s, m in rule_spans):
+                continue
+            spans.append(ent)
+            mentions.append(None)
+        doc.spans[self.span_group] = spans
+        doc._.elig_mentions = mentions
+        return doc

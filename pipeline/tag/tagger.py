@@ -1,0 +1,58 @@
+"""The entity tagger a run plugs into ``assemble.process_record``: criteria rows -> entity rows.
+
+One Doc per criterion (criteria are short, and offsets then shift by the criterion's start).
+The trained NER model is used when present; without it the pipeline runs on rules alone and
+says so once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterable
+
+from pipeline.assemble import Row, entity_rows
+from pipeline.tag.component import SPAN_GROUP
+from pipeline.tag.context import attribute, context_columns
+
+__all__ = ["EntityTagger", "default_model", "RULES_ONLY"]
+
+RULES_ONLY = "rules"
+MODEL_NAME = "criteria_ner"
+
+
+def default_model() -> Path | None:
+    """The model shipped in ``models/`` next to the package, if it is there."""
+    path = Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
+    return path if (path / "config.cfg").exists() else None
+
+
+class EntityTagger:
+    """Callable ``(source_text, criteria rows) -> entity rows`` with the nlp loaded once."""
+
+    def __init__(self, model: str | Path | None = None, batch_size: int = 256,
+                 quiet: bool = False) -> None:
+        from pipeline.tag.nlp import build_nlp
+
+        if model is None:
+            model = default_model()
+            if model is None and not quiet:
+                print(f"note: no NER model found (models/{MODEL_NAME}); tagging with rules only",
+                      file=sys.stderr)
+        elif str(model) == RULES_ONLY:
+            model = None
+        self.model = model
+        self.nlp = build_nlp(model)
+        self.batch_size = batch_size
+        self.columns = context_columns()
+
+    def __call__(self, source_text: str, criteria: list[Row]) -> list[Row]:
+        return self.tag_criteria(criteria)
+
+    def tag_criteria(self, criteria: Iterable[Row]) -> list[Row]:
+        criteria = list(criteria)
+        docs = self.nlp.pipe((c["text"] for c in criteria), batch_size=self.batch_size)
+        rows: list[Row] = []
+        for criterion, doc in zip(criteria, docs):
+            rows.extend(entity_rows(doc, criterion, SPAN_GROUP, self.columns, attribute))
+        return rows

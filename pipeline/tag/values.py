@@ -1,0 +1,306 @@
+"""The value grammar: comparators, numbers, ranges, units and multiples of normal limits.
+
+Pure functions over a string; offsets index that string, so callers can shift them into the
+trial's source text. Nothing is rewritten before reading: ``≥`` and "at least" are read where
+they stand (unlike parsers that delete comparators before extracting numbers). The tables —
+comparator phrases, units and their one canonical spelling, number words — are data in
+``pipeline/rules/values.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline import rules
+
+__all__ = ["Value", "comparator_before", "find_values", "parse_number", "normalize_unit"]
+
+_DIGITS = r"(?:\d{1,3}(?:[,\u00a0\u202f]\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+_ROMAN = r"(?:IV|IX|V?I{1,3}|V|X)[A-Ca-c]?(?![\w])|[\u2160-\u216b]"
+_ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8,
+                 "IX": 9, "X": 10}
+_DURATION_UNITS = {"years", "months", "weeks", "days", "hours", "minutes", "seconds"}
+_BETWEEN_BEFORE = re.compile(r"(?i)\b(?:between|from)(?:\s+\S+){1,5}\s*$")
+_A_ALLOWED_AFTER = re.compile(
+    r"(?i)(?:\b(?:for|within|in|past|last|previous|than|least|most|over|under|about|"
+    r"approximately|up\s+to)|[<>\u2264\u2265])\s*$"
+)
+_INNER_COMPARATOR = re.compile(r"(?i)(?:<=?|\u2264|(?:no\s+)?(?:older|more|greater)\s+than|"
+                               r"less\s+than|younger\s+than)\s*")
+_DECIMAL_COMMA = re.compile(r",(\d{1,2})(?![\d,])")
+_BP = re.compile(
+    r"(?<![\d.])(\d{2,3})\s*/\s*(\d{2,3})(?:\s*(mm\s*/?\s*Hg|mmhg)|(?<=\d)(?=[^\d/]|$))",
+    re.IGNORECASE,
+)
+_BP_CONTEXT = re.compile(r"(?i)blood\s+pressure|\bB\.?P\b|hypertens|\bSBP|\bDBP|mm\s*Hg")
+
+
+@dataclass(frozen=True)
+class Value:
+    """A parsed value: ``≥ 1.5 × 10^9/L`` -> (">=", 1.5, None, "10^9/L")."""
+
+    start: int
+    end: int
+    comparator: str | None  # <, <=, >, >=, =, between; None for a bare number
+    low: float | None
+    high: float | None
+    unit: str | None
+    number_start: int  # where the first number begins (a comparator may precede it)
+
+    @property
+    def bare(self) -> bool:
+        """A number with no comparator, unit or range: kept only when something claims it."""
+        return self.comparator is None and self.unit is None
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    number: re.Pattern[str]
+    second: re.Pattern[str]
+    comparator_before: re.Pattern[str]
+    comparator_symbols: tuple[tuple[re.Pattern[str], str], ...]
+    postfix: re.Pattern[str]
+    postfix_symbols: tuple[tuple[re.Pattern[str], str], ...]
+    separator: re.Pattern[str]
+    unit: re.Pattern[str]
+    unit_names: tuple[str, ...]
+    words: dict[str, float]
+    roman_after: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _grammar() -> _Grammar:
+    data = rules.load("values")
+    words = {k.lower(): float(v) for k, v in data["number_words"].items()}
+    word_alt = "|".join(sorted(words, key=len, reverse=True))
+    core = (rf"(?:(?P<digits>{_DIGITS})(?![\d])|(?P<roman>{_ROMAN})"
+            rf"|(?i:(?P<word>\b(?:{word_alt})\b)))")
+    # Not inside a word, a decimal, a fraction or an exponent, nor after a hyphen ("COVID-19").
+    number = re.compile(rf"(?<![\w.,/^\u00b7-])(?<!\d:){core}(?!:\d)")
+    second = re.compile(core)
+    cmps = data["comparators"]
+    cmp_alt = "|".join(f"(?:{c['pattern']})" for c in cmps)
+    filler = (r"(?:(?i:of|is|was|be|:|=|to|the|past|previous|last|preceding|prior|former|next|"
+              r"age\s+of)\s*)*")
+    comparator_before = re.compile(rf"(?i:(?P<cmp>{cmp_alt}))\s*{filler}$")
+    posts = data["postfix_comparators"]
+    post_alt = "|".join(f"(?:{c['pattern']})" for c in posts)
+    units = data["units"]
+    unit = re.compile("|".join(f"(?P<u{i}>{u['pattern']})" for i, u in enumerate(units)))
+    return _Grammar(
+        number=number,
+        second=second,
+        comparator_before=comparator_before,
+        comparator_symbols=tuple((re.compile(rf"(?i:{c['pattern']})$"), c["symbol"])
+                                 for c in cmps),
+        postfix=re.compile(rf"\s*(?i:(?P<post>{post_alt}))(?![\w])"),
+        postfix_symbols=tuple((re.compile(rf"(?i:{c['pattern']})$"), c["symbol"])
+                              for c in posts),
+        separator=re.compile(data["range_separators"]["pattern"], re.IGNORECASE),
+        unit=unit,
+        unit_names=tuple(u["unit"] for u in units),
+        words=words,
+        roman_after=re.compile(rf"(?i:{data['roman_after']['pattern']})"),
+    )
+
+
+def parse_number(token: str) -> float | None:
+    """'1,500' -> 1500.0, '1.5' -> 1.5, 'four' -> 4.0, 'III' -> 3.0; None if not a number."""
+    token = token.strip()
+    cleaned = re.sub(r"[,\u00a0\u202f]", "", token)
+    try:
+        return float(cleaned)
+    except ValueError:
+        pass
+    word = _grammar().words.get(token.lower())
+    if word is not None:
+        return word
+    roman = re.match(r"(IV|IX|V?I{1,3}|V|X)[A-Ca-c]?$", token)
+    if roman:
+        return float(_ROMAN_VALUES[roman.group(1)])
+    if len(token) == 1 and "\u2160" <= token <= "\u216b":  # Ⅰ … Ⅻ
+        return float(ord(token) - 0x2160 + 1)
+    return None
+
+
+def normalize_unit(text: str) -> str | None:
+    """The canonical spelling of a unit as written ('mg/dl' -> 'mg/dL', 'x 109/L' -> '10^9/L')."""
+    match = _grammar().unit.fullmatch(text.strip())
+    return _unit_name(match) if match else None
+
+
+def _unit_name(match: re.Match[str]) -> str:
+    grammar = _grammar()
+    for index, name in enumerate(grammar.unit_names):
+        if match.group(f"u{index}") is not None:
+            return name
+    raise AssertionError("a unit match always has one named group")  # pragma: no cover
+
+
+def _unit_at(text: str, pos: int) -> tuple[str | None, int]:
+    """(canonical unit, end) of a unit starting at ``pos`` after optional spaces.
+
+    A hyphen may join a number to a duration ("30-day mortality", "2-year history").
+    """
+    start = pos
+    while start < len(text) and text[start] in " \t\u00a0":
+        start += 1
+    hyphen = start < len(text) and text[start] == "-" and start == pos
+    match = _grammar().unit.match(text, start + 1 if hyphen else start)
+    if match is None or match.end() == start:
+        return None, pos
+    name = _unit_name(match)
+    if hyphen and name not in _DURATION_UNITS:
+        return None, pos
+    return name, match.end()
+
+
+def comparator_before(text: str, pos: int) -> tuple[str | None, int]:
+    """(symbol, start) of a comparator ending right before ``pos`` ("at least 18")."""
+    grammar = _grammar()
+    window_start = max(0, pos - 48)
+    match = grammar.comparator_before.search(text, window_start, pos)
+    if match is None:
+        return None, pos
+    phrase = match.group("cmp")
+    cmp_start = match.start("cmp")
+    if phrase[0].isalpha() and cmp_start > 0 and text[cmp_start - 1].isalnum():
+        return None, pos  # "takeover 5": a word comparator must start a word
+    for regex, symbol in grammar.comparator_symbols:
+        if regex.match(phrase):
+            return symbol, match.start("cmp")
+    return None, pos  # pragma: no cover - every alternative has a symbol
+
+
+def _number_value(match: re.Match[str], text: str, after_roman: bool = False) -> float | None:
+    if match.group("roman") is not None and not after_roman:
+        before = text[max(0, match.start() - 30) : match.start()]
+        if not _grammar().roman_after.search(before):
+            return None
+    return parse_number(match.group())
+
+
+def find_values(text: str) -> list[Value]:
+    """Every value expression in ``text``, left to right, non-overlapping."""
+    grammar = _grammar()
+    values: list[Value] = []
+    consumed = 0
+    for bp in _BP.finditer(text):
+        if bp.group(3) or _BP_CONTEXT.search(text, max(0, bp.start() - 60), bp.start()):
+            values.extend(_blood_pressure(text, bp))
+    taken = [(v.start, v.end) for v in values]
+    for match in grammar.number.finditer(text):
+        if match.start() < consumed or any(s <= match.start() < e for s, e in taken):
+            continue
+        number = _number_value(match, text)
+        if number is None:
+            continue
+        value = _parse_from(text, match, number)
+        if value is None:
+            continue
+        values.append(value)
+        consumed = value.end
+    values.sort(key=lambda v: v.start)
+    return values
+
+
+def _parse_from(text: str, match: re.Match[str], number: float) -> Value | None:
+    grammar = _grammar()
+    is_word = match.group("word") is not None
+    comparator, start = comparator_before(text, match.start())
+    number_end = match.end()
+    comma = _DECIMAL_COMMA.match(text, number_end) if match.group("digits") else None
+    if comma is not None and "," not in match.group():
+        unit_after, _ = _unit_at(text, comma.end())
+        if comparator is not None or unit_after is not None:
+            number = float(f"{match.group()}.{comma.group(1)}")  # "39,99", "7,8 mmol/l"
+            number_end = comma.end()
+    unit, end = _unit_at(text, number_end)
+    if is_word and match.group("word").lower() in ("a", "an", "single") and (
+        unit not in _DURATION_UNITS
+        or not _A_ALLOWED_AFTER.search(text, max(0, match.start() - 20), match.start())
+    ):
+        return None  # "a year ago" counts, "three times a week" does not
+    end = max(end, number_end)
+    low = high = number
+    ranged = _range_after(text, end, unit, number)
+    if ranged is not None:
+        high, unit, end = ranged
+        low, high = min(low, high), max(low, high)
+        comparator = "between"
+    elif comparator == "between":
+        comparator = None  # "between" needs a second number
+    post = grammar.postfix.match(text, end)
+    if post is not None and ranged is None:
+        for regex, symbol in grammar.postfix_symbols:
+            if regex.match(post.group("post")):
+                comparator = symbol
+                end = post.end()
+                break
+        if unit is None and comparator is not None:
+            unit, end = _unit_at(text, end)  # "80 or more years old"
+            end = max(end, post.end())
+    if comparator is None and unit is None and ranged is None:
+        return Value(match.start(), number_end, None, number, number, None, match.start())
+    low, high = _bounds(comparator, low, high)
+    return Value(start, end, comparator or "=", low, high, unit, match.start())
+
+
+def _range_after(text: str, pos: int, unit: str | None,
+                 first: float) -> tuple[float, str | None, int] | None:
+    """The second half of a range ("-75 years", " to 65", " or 1") starting at ``pos``."""
+    grammar = _grammar()
+    sep = grammar.separator.match(text, pos)
+    if sep is None:
+        return None
+    second_start = sep.end()
+    inner = _INNER_COMPARATOR.match(text, second_start)
+    if inner is not None and sep.group().strip().lower() in ("-", "to", "\u2013"):
+        second_start = inner.end()  # "2 to <12 years", "11 to no older than 17"
+    second = grammar.second.match(text, second_start)
+    if second is None or second.group("word") is not None and second.group("word").lower() in (
+        "a", "an"
+    ):
+        return None
+    first_roman = re.search(r"(?:(?:IV|IX|V?I{1,3}|V|X)[A-Ca-c]?|[\u2160-\u216b])$",
+                            text[max(0, pos - 5) : pos])
+    number = _number_value(second, text, after_roman=first_roman is not None)
+    if number is None:
+        return None
+    word = sep.group().strip().lower()
+    unit2, end = _unit_at(text, second.end())
+    between = _BETWEEN_BEFORE.search(text, max(0, pos - 48), pos) is not None
+    if word in ("or", "and") and not between:
+        # "0 or 1", "ECOG 0 and 1" are ranges; "2.5 x ULN or 5 x ULN" are alternatives.
+        if unit is not None or not (first.is_integer() and number.is_integer()):
+            return None
+        if word == "and" and number - first > 5:
+            return None
+    if unit is not None and unit2 is not None and unit2 != unit:
+        return None
+    if number < first and word in ("-", "\u2013", "to"):
+        return None  # "18-5" is not a range
+    return number, unit2 or unit, max(end, second.end())
+
+
+def _bounds(comparator: str | None, low: float, high: float) -> tuple[float | None, float | None]:
+    if comparator in (">=", ">"):
+        return low, None
+    if comparator in ("<=", "<"):
+        return (None, high) if low == high else (None, high)
+    return low, high
+
+
+def _blood_pressure(text: str, match: re.Match[str]) -> list[Value]:
+    """"< 140/90 mmHg": a systolic and a diastolic value sharing comparator and unit."""
+    comparator, start = comparator_before(text, match.start())
+    systolic, diastolic = float(match.group(1)), float(match.group(2))
+    comparator = comparator or "="
+    low1, high1 = _bounds(comparator, systolic, systolic)
+    low2, high2 = _bounds(comparator, diastolic, diastolic)
+    return [
+        Value(start, match.end(1), comparator, low1, high1, "mmHg", match.start(1)),
+        Value(match.start(2), match.end(), comparator, low2, high2, "mmHg", match.start(2)),
+    ]
