@@ -18,6 +18,8 @@ from pipeline import rules
 _ROMAN = {"i": 1, "v": 5, "x": 10}
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_FOR_OF = re.compile(r"(?i)(?:for|of)\s")
+_SENTENCE_LIKE = re.compile(r"[.;!?]\s|\d\s*(?:%|mg|years?)\b")
 _PUNCT_BEFORE = re.compile(r"[.;:,!?]\s*$")
 _CAPITAL_AFTER = re.compile(r"\s*[A-Z0-9]")
 
@@ -371,13 +373,11 @@ def match_header(text: str, pos: int, end: int) -> tuple[int, str | None, int] |
         if text[pos].islower():
             return None  # "eligibility criteria for the …": a wrapped line, not a header
         # "Inclusion Criteria (PTA group)", "Inclusion criteria for families" need no colon.
-        if not (qual.startswith("(") and qual.endswith(")")) and not re.match(
-            r"(?i)(?:for|of)\s", qual
-        ):
+        if not (qual.startswith("(") and qual.endswith(")")) and not _FOR_OF.match(qual):
             return None
         if not noun:
             return None
-    if qual and re.search(r"[.;!?]\s|\d\s*(?:%|mg|years?)\b", qual):
+    if qual and _SENTENCE_LIKE.search(qual):
         return None  # a sentence, not a header
     if not noun and not colon and len(prefix) > 3:
         return None

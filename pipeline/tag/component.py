@@ -26,14 +26,15 @@ if not Doc.has_extension("elig_mentions"):
 @Language.factory("elig_constraints", assigns=["doc.spans"],
                   default_config={"span_group": SPAN_GROUP})
 def make_constraints(nlp: Language, name: str, span_group: str):
-    return ConstraintTagger(span_group)
+    return ConstraintTagger(span_group, read_ents="ner" in nlp.pipe_names)
 
 
 class ConstraintTagger:
     """Typed rule spans + NER entities -> ``doc.spans[group]``, mentions in ``doc._``."""
 
-    def __init__(self, span_group: str = SPAN_GROUP) -> None:
+    def __init__(self, span_group: str = SPAN_GROUP, read_ents: bool = True) -> None:
         self.span_group = span_group
+        self.read_ents = read_ents  # reading doc.ents costs a pass over the tokens
 
     def __call__(self, doc: Doc) -> Doc:
         spans: List[Span] = []
@@ -45,7 +46,7 @@ class ConstraintTagger:
                 spans.append(span)
                 mentions.append(mention)
         rule_spans = list(zip(spans, mentions))
-        for ent in doc.ents:
+        for ent in doc.ents if self.read_ents else ():
             wins = RULE_WINS.get(ent.label_, set())
             if any(m.label in wins and s.start < ent.end and ent.start < s.end
                    for s, m in rule_spans):
@@ -54,4 +55,32 @@ class ConstraintTagger:
             mentions.append(None)
         doc.spans[self.span_group] = spans
         doc._.elig_mentions = mentions
+        return doc
+
+
+@Language.factory("elig_context", requires=["doc.spans", "token.is_sent_start"],
+                  default_config={"span_group": SPAN_GROUP})
+def make_context(nlp: Language, name: str, span_group: str):
+    return ContextComponent(nlp, name, span_group)
+
+
+class ContextComponent:
+    """medspaCy ConText with our rules, run only on Docs that have spans to modify.
+
+    Most criteria without a tagged span need no context at all; skipping them saves the
+    matcher pass, which is most of ConText's cost.
+    """
+
+    def __init__(self, nlp: Language, name: str, span_group: str = SPAN_GROUP) -> None:
+        from medspacy.context import ConText
+
+        from pipeline.tag.context import context_config, context_rules
+
+        self.span_group = span_group
+        self.context = ConText(nlp, name=name, **context_config(span_group))
+        self.context.add(context_rules())
+
+    def __call__(self, doc: Doc) -> Doc:
+        if doc.spans.get(self.span_group):
+            return self.context(doc)
         return doc

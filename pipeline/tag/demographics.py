@@ -50,6 +50,8 @@ class _Rules:
     adult_low: float
     sex: tuple[tuple[re.Pattern[str], str], ...]
     pregnancy: tuple[tuple[re.Pattern[str], str], ...]
+    sex_trigger: re.Pattern[str]
+    pregnancy_trigger: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +67,8 @@ def _rules() -> _Rules:
         adult_low=float(age["adult"]["low"]),
         sex=tuple((re.compile(s["pattern"], re.I), s["concept"]) for s in data["sex"]),
         pregnancy=tuple((re.compile(p["pattern"], re.I), p["concept"]) for p in data["pregnancy"]),
+        sex_trigger=re.compile(data["sex_trigger"]["pattern"]),
+        pregnancy_trigger=re.compile(data["pregnancy_trigger"]["pattern"]),
     )
 
 
@@ -140,11 +144,13 @@ def _age(start: int, end: int, value: Value) -> Age:
 
 
 def find_sex(text: str) -> list[Concept]:
-    return _concepts(text, _rules().sex)
+    r = _rules()
+    return _concepts(text, r.sex) if r.sex_trigger.search(text) else []
 
 
 def find_pregnancy(text: str) -> list[Concept]:
-    return _concepts(text, _rules().pregnancy)
+    r = _rules()
+    return _concepts(text, r.pregnancy) if r.pregnancy_trigger.search(text) else []
 
 
 def _concepts(text: str, table: tuple[tuple[re.Pattern[str], str], ...]) -> list[Concept]:

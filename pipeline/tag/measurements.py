@@ -33,7 +33,9 @@ class Measurement:
 
 @dataclass(frozen=True)
 class _Lexicon:
-    regex: re.Pattern[str]
+    entries: tuple[re.Pattern[str], ...]
+    by_prefix: dict[str, tuple[int, ...]]  # first one or two letters of a word -> entries
+    always: tuple[int, ...]  # entries whose start could not be read off the pattern
     concepts: tuple[str, ...]
     scales: tuple[str | None, ...]
     unlinked: tuple[bool, ...]
@@ -46,10 +48,21 @@ class _Lexicon:
 def _lexicon() -> _Lexicon:
     data = rules.load("measurements")
     entries = data["measurements"]
-    alternation = "|".join(f"(?P<m{i}>{e['pattern']})" for i, e in enumerate(entries))
     link = data["link"]
+    by_prefix: dict[str, list[int]] = {}
+    always: list[int] = []
+    for index, entry in enumerate(entries):
+        starts = [_leading_literals(alt) for alt in _alternatives(entry["pattern"])]
+        if any(start is None for start in starts):
+            always.append(index)
+            continue
+        for start in set().union(*starts):
+            by_prefix.setdefault(start, []).append(index)
     return _Lexicon(
-        regex=re.compile(rf"(?<![\w-])(?:{alternation})(?![\w])", re.IGNORECASE),
+        entries=tuple(re.compile(rf"(?<![\w-])(?:{e['pattern']})(?![\w])", re.IGNORECASE)
+                      for e in entries),
+        by_prefix={k: tuple(v) for k, v in by_prefix.items()},
+        always=tuple(always),
         concepts=tuple(e["concept"] for e in entries),
         scales=tuple(e.get("scale") for e in entries),
         unlinked=tuple(e.get("unlinked", True) for e in entries),
@@ -59,14 +72,111 @@ def _lexicon() -> _Lexicon:
     )
 
 
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression."""
+    parts, depth, start, escaped, in_class = [], 0, 0, False, False
+    for pos, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:pos])
+            start = pos + 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _leading_literals(alternative: str) -> set[str] | None:
+    """The first one or two letters every match of an alternative starts with, lower-cased.
+
+    A leading group is opened (``(?:serum\\s+|plasma\\s+)?creatinine`` starts with "se",
+    "pl" or "cr"); None when the start cannot be read off the pattern.
+    """
+    if alternative.startswith("(?:"):
+        close = _group_end(alternative)
+        inner = alternative[3:close]
+        starts: set[str] = set()
+        for alt in _alternatives(inner):
+            found = _leading_literals(alt)
+            if found is None:
+                return None
+            starts |= found
+        rest = alternative[close + 1 :]
+        if rest[:1] in ("?", "*"):
+            after = _leading_literals(rest[1:])
+            if after is None:
+                return None
+            starts |= after
+        return starts or None
+    letters = ""
+    for pos, char in enumerate(alternative):
+        if not char.isalnum():
+            break
+        if pos + 1 < len(alternative) and alternative[pos + 1] in "?*{":
+            break  # an optional letter
+        letters += char.lower()
+        if len(letters) == 2:
+            break
+    return {letters} if letters else None
+
+
+def _group_end(pattern: str) -> int:
+    depth, escaped = 0, False
+    for pos, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return pos
+    return len(pattern) - 1
+
+
+_WORD_START = re.compile(r"(?<![\w-])[^\W_]")
+
+
 def find_measurements(text: str) -> list[Measurement]:
-    """Measurement mentions, left to right, non-overlapping (the first lexicon entry wins)."""
+    """Measurement mentions, left to right, non-overlapping (the first lexicon entry wins).
+
+    Each entry's regex is tried only at word starts whose first letters can begin it, which
+    is several times faster than one alternation of the whole lexicon.
+    """
     lex = _lexicon()
-    found = []
-    for match in lex.regex.finditer(text):
-        index = int(match.lastgroup[1:])
-        found.append(Measurement(match.start(), match.end(), lex.concepts[index],
-                                 lex.scales[index], lex.unlinked[index]))
+    candidates: dict[int, list[int]] = {}
+    for word in _WORD_START.finditer(text):
+        pos = word.start()
+        head = text[pos : pos + 2].lower()
+        for key in (head, head[:1]):
+            for index in lex.by_prefix.get(key, ()):
+                candidates.setdefault(pos, []).append(index)
+    for index in lex.always:
+        for match in lex.entries[index].finditer(text):
+            candidates.setdefault(match.start(), []).append(index)
+    found: list[Measurement] = []
+    end = 0
+    for pos in sorted(candidates):
+        if pos < end:
+            continue
+        for index in sorted(set(candidates[pos])):
+            match = lex.entries[index].match(text, pos)
+            if match is not None:
+                found.append(Measurement(pos, match.end(), lex.concepts[index],
+                                         lex.scales[index], lex.unlinked[index]))
+                end = match.end()
+                break
     return found
 
 

@@ -8,7 +8,6 @@ import spacy
 from spacy.language import Language
 
 from pipeline.tag import component  # noqa: F401  (registers elig_constraints)
-from pipeline.tag.context import context_config, context_rules
 from pipeline.tag.tokenizer import blank
 
 __all__ = ["build_nlp"]
@@ -22,12 +21,8 @@ def build_nlp(model: str | Path | None = None) -> Language:
     ``model`` is a trained spaCy pipeline directory (its tokenizer and NER come first); None
     gives the rules-only pipeline on the criteria tokenizer.
     """
-    from medspacy.context import ConText  # noqa: F401  (registers medspacy_context)
-
     nlp = spacy.load(model) if model is not None else blank()
     nlp.add_pipe("elig_constraints", config={"span_group": component.SPAN_GROUP})
     nlp.add_pipe("sentencizer", name="elig_sentences", config={"punct_chars": SENTENCE_PUNCT})
-    context = nlp.add_pipe("medspacy_context", name="elig_context",
-                           config=context_config(component.SPAN_GROUP))
-    context.add(context_rules())
+    nlp.add_pipe("elig_context", config={"span_group": component.SPAN_GROUP})
     return nlp

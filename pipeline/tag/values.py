@@ -29,6 +29,9 @@ _A_ALLOWED_AFTER = re.compile(
 )
 _INNER_COMPARATOR = re.compile(r"(?i)(?:<=?|\u2264|(?:no\s+)?(?:older|more|greater)\s+than|"
                                r"less\s+than|younger\s+than)\s*")
+_THOUSANDS = re.compile(r"[,\u00a0\u202f]")
+_ROMAN_TOKEN = re.compile(r"(IV|IX|V?I{1,3}|V|X)[A-Ca-c]?$")
+_ROMAN_END = re.compile(r"(?:(?:IV|IX|V?I{1,3}|V|X)[A-Ca-c]?|[\u2160-\u216b])$")
 _DECIMAL_COMMA = re.compile(r",(\d{1,2})(?![\d,])")
 _BP = re.compile(
     r"(?<![\d.])(\d{2,3})\s*/\s*(\d{2,3})(?:\s*(mm\s*/?\s*Hg|mmhg)|(?<=\d)(?=[^\d/]|$))",
@@ -109,7 +112,7 @@ def _grammar() -> _Grammar:
 def parse_number(token: str) -> float | None:
     """'1,500' -> 1500.0, '1.5' -> 1.5, 'four' -> 4.0, 'III' -> 3.0; None if not a number."""
     token = token.strip()
-    cleaned = re.sub(r"[,\u00a0\u202f]", "", token)
+    cleaned = _THOUSANDS.sub("", token)
     try:
         return float(cleaned)
     except ValueError:
@@ -117,7 +120,7 @@ def parse_number(token: str) -> float | None:
     word = _grammar().words.get(token.lower())
     if word is not None:
         return word
-    roman = re.match(r"(IV|IX|V?I{1,3}|V|X)[A-Ca-c]?$", token)
+    roman = _ROMAN_TOKEN.match(token)
     if roman:
         return float(_ROMAN_VALUES[roman.group(1)])
     if len(token) == 1 and "\u2160" <= token <= "\u216b":  # Ⅰ … Ⅻ
@@ -132,11 +135,7 @@ def normalize_unit(text: str) -> str | None:
 
 
 def _unit_name(match: re.Match[str]) -> str:
-    grammar = _grammar()
-    for index, name in enumerate(grammar.unit_names):
-        if match.group(f"u{index}") is not None:
-            return name
-    raise AssertionError("a unit match always has one named group")  # pragma: no cover
+    return _grammar().unit_names[int(match.lastgroup[1:])]
 
 
 def _unit_at(text: str, pos: int) -> tuple[str | None, int]:
@@ -157,10 +156,37 @@ def _unit_at(text: str, pos: int) -> tuple[str | None, int]:
     return name, match.end()
 
 
+_COMPARATOR_ENDINGS = frozenset(
+    "than then least most to of minimum min min. maximum max max. exceed exceeding exceeds within "
+    "above over below under equals between from beyond range".split()
+)
+_COMPARATOR_FILLER = frozenset("of is was be : = to the past previous last preceding prior "
+                               "former next age".split())
+_COMPARATOR_CHARS = frozenset("<>=\u2264\u2265\u2266\u2267\u2a7d\u2a7e\uff1c\uff1e\u02c2\u02c3")
+
+
+def _may_end_comparator(window: str) -> bool:
+    """Cheap test before the regex: does the text before a number end like a comparator?"""
+    stripped = window.rstrip()
+    if not stripped:
+        return False
+    if stripped[-1] in _COMPARATOR_CHARS:
+        return True
+    for word in reversed(stripped.lower().split()[-6:]):
+        word = word.strip(",;()[]")
+        if word in _COMPARATOR_ENDINGS or any(c in _COMPARATOR_CHARS for c in word):
+            return True
+        if word not in _COMPARATOR_FILLER:
+            return False
+    return False
+
+
 def comparator_before(text: str, pos: int) -> tuple[str | None, int]:
     """(symbol, start) of a comparator ending right before ``pos`` ("at least 18")."""
     grammar = _grammar()
     window_start = max(0, pos - 48)
+    if not _may_end_comparator(text[window_start:pos]):
+        return None, pos
     match = grammar.comparator_before.search(text, window_start, pos)
     if match is None:
         return None, pos
@@ -264,8 +290,7 @@ def _range_after(text: str, pos: int, unit: str | None,
         "a", "an"
     ):
         return None
-    first_roman = re.search(r"(?:(?:IV|IX|V?I{1,3}|V|X)[A-Ca-c]?|[\u2160-\u216b])$",
-                            text[max(0, pos - 5) : pos])
+    first_roman = _ROMAN_END.search(text, max(0, pos - 5), pos)
     number = _number_value(second, text, after_roman=first_roman is not None)
     if number is None:
         return None
