@@ -177,7 +177,26 @@ def find_measurements(text: str) -> list[Measurement]:
                                          lex.scales[index], lex.unlinked[index]))
                 end = match.end()
                 break
-    return found
+    return _merge_abbreviations(text, found)
+
+
+_PAREN_OPEN = re.compile(r"\s*[(\[]\s*$")
+_PAREN_CLOSE = re.compile(r"\s*[)\]]")
+
+
+def _merge_abbreviations(text: str, found: list[Measurement]) -> list[Measurement]:
+    """"body mass index (BMI)" is one mention, not two."""
+    merged: list[Measurement] = []
+    for mention in found:
+        if merged and merged[-1].concept == mention.concept:
+            previous = merged[-1]
+            close = _PAREN_CLOSE.match(text, mention.end)
+            if close and _PAREN_OPEN.match(text[previous.end : mention.start]):
+                merged[-1] = Measurement(previous.start, close.end(), previous.concept,
+                                         previous.scale, previous.unlinked)
+                continue
+        merged.append(mention)
+    return merged
 
 
 def link_values(text: str, measurements: list[Measurement],

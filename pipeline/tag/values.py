@@ -21,7 +21,9 @@ _DIGITS = r"(?:\d{1,3}(?:[,\u00a0\u202f]\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _ROMAN = r"(?:IV|IX|V?I{1,3}|V|X)[A-Ca-c]?(?![\w])|[\u2160-\u216b]"
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8,
                  "IX": 9, "X": 10}
-_DURATION_UNITS = {"years", "months", "weeks", "days", "hours", "minutes", "seconds"}
+_DAYS = {"years": 365.25, "months": 30.4375, "weeks": 7.0, "days": 1.0, "hours": 1 / 24,
+         "minutes": 1 / 1440, "seconds": 1 / 86400}
+_DURATION_UNITS = set(_DAYS)
 _BETWEEN_BEFORE = re.compile(r"(?i)\b(?:between|from)(?:\s+\S+){1,5}\s*$")
 _A_ALLOWED_AFTER = re.compile(
     r"(?i)(?:\b(?:for|within|in|past|last|previous|than|least|most|over|under|about|"
@@ -29,6 +31,11 @@ _A_ALLOWED_AFTER = re.compile(
 )
 _INNER_COMPARATOR = re.compile(r"(?i)(?:<=?|\u2264|(?:no\s+)?(?:older|more|greater)\s+than|"
                                r"less\s+than|younger\s+than)\s*")
+_ITEM = r"(?:\d{1,2}|IV|V?I{1,3}|V|X)(?![\w.])"
+_LIST = re.compile(rf"(?:[ \t]*,[ \t]*{_ITEM})+(?:[ \t]*,?[ \t]*(?:and|or)[ \t]+{_ITEM})?"
+                   rf"|[ \t]*/[ \t]*(?:IV|V?I{{1,3}}|V|X)(?![\w.,])")
+_LIST_ITEM = re.compile(_ITEM)
+_LIST_END = re.compile(r"(?:and|or)[ \t]+\S+$|/")
 _THOUSANDS = re.compile(r"[,\u00a0\u202f]")
 _ROMAN_TOKEN = re.compile(r"(IV|IX|V?I{1,3}|V|X)[A-Ca-c]?$")
 _ROMAN_END = re.compile(r"(?:(?:IV|IX|V?I{1,3}|V|X)[A-Ca-c]?|[\u2160-\u216b])$")
@@ -251,9 +258,10 @@ def _parse_from(text: str, match: re.Match[str], number: float) -> Value | None:
         return None  # "a year ago" counts, "three times a week" does not
     end = max(end, number_end)
     low = high = number
-    ranged = _range_after(text, end, unit, number)
+    listed = _list_after(text, end, number) if unit is None else None
+    ranged = listed or _range_after(text, end, unit, number)
     if ranged is not None:
-        high, unit, end = ranged
+        high, unit, end, low = ranged
         low, high = min(low, high), max(low, high)
         comparator = "between"
     elif comparator == "between":
@@ -274,8 +282,24 @@ def _parse_from(text: str, match: re.Match[str], number: float) -> Value | None:
     return Value(start, end, comparator or "=", low, high, unit, match.start())
 
 
+def _list_after(text: str, pos: int,
+                first: float) -> tuple[float, str | None, int, float] | None:
+    """"0, 1 or 2", "grade I, II, III": a list of increasing whole numbers read as a range."""
+    match = _LIST.match(text, pos)
+    if match is None or not first.is_integer():
+        return None
+    items = [parse_number(item) for item in _LIST_ITEM.findall(match.group())]
+    if len(items) + 1 < 3 and not _LIST_END.search(match.group()):
+        return None
+    numbers = [first, *items]
+    if None in numbers or any(b <= a for a, b in zip(numbers, numbers[1:])):
+        return None
+    unit, end = _unit_at(text, match.end())
+    return numbers[-1], unit, max(end, match.end()), first
+
+
 def _range_after(text: str, pos: int, unit: str | None,
-                 first: float) -> tuple[float, str | None, int] | None:
+                 first: float) -> tuple[float, str | None, int, float] | None:
     """The second half of a range ("-75 years", " to 65", " or 1") starting at ``pos``."""
     grammar = _grammar()
     sep = grammar.separator.match(text, pos)
@@ -304,10 +328,12 @@ def _range_after(text: str, pos: int, unit: str | None,
         if word == "and" and number - first > 5:
             return None
     if unit is not None and unit2 is not None and unit2 != unit:
+        if unit in _DAYS and unit2 in _DAYS:  # "6 months to 5 years" -> 0.5 to 5 years
+            return number, unit2, max(end, second.end()), first * _DAYS[unit] / _DAYS[unit2]
         return None
     if number < first and word in ("-", "\u2013", "to"):
         return None  # "18-5" is not a range
-    return number, unit2 or unit, max(end, second.end())
+    return number, unit2 or unit, max(end, second.end()), first
 
 
 def _bounds(comparator: str | None, low: float, high: float) -> tuple[float | None, float | None]:

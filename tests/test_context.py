@@ -1,0 +1,54 @@
+"""ConText with criteria rules: negated, historical, hypothetical, exception flags on spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.tag.tagger import EntityTagger
+
+
+@pytest.fixture(scope="module")
+def tag():
+    tagger = EntityTagger("rules", quiet=True)
+
+    def run(text: str) -> dict[str, dict[str, bool]]:
+        criterion = {"trial_id": "T", "criterion_id": "T:1", "start": 0, "text": text}
+        return {row["text"]: row for row in tagger.tag_criteria([criterion])}
+
+    return run
+
+
+def test_context_negative_pregnancy_test_is_not_negated(tag) -> None:
+    rows = tag("Women of childbearing age must have a negative pregnancy test within 7 days")
+    assert rows["pregnancy test"]["negated"] is False
+
+
+def test_context_not_pregnant_is_negated(tag) -> None:
+    rows = tag("Not pregnant or breastfeeding")
+    assert rows["pregnant"]["negated"] and rows["breastfeeding"]["negated"]
+
+
+def test_context_hypothetical_plans(tag) -> None:
+    rows = tag("plan to receive any vaccine during the study period")
+    assert rows["during the study period"]["hypothetical"]
+    rows = tag("Female/male who is pregnant or who intends to give birth")
+    assert rows["give birth"]["hypothetical"] and not rows["pregnant"]["hypothetical"]
+
+
+def test_context_historical_and_prior(tag) -> None:
+    rows = tag("Major surgery had been performed within 4 weeks prior to the start of the study")
+    window = rows["within 4 weeks prior to the start of the study"]
+    assert window["historical"] and not window["negated"]
+
+
+def test_context_exception_scope(tag) -> None:
+    rows = tag("ALT ≤ 2.5 x ULN except ALT ≤ 5 x ULN in case of liver metastases")
+    values = {k: v for k, v in rows.items() if v["label"] == "value"}
+    assert values["≤ 2.5 x ULN"]["exception"] is False
+    assert values["≤ 5 x ULN"]["exception"] is True
+
+
+def test_context_exclusion_section_is_not_negation(tag) -> None:
+    # The same text in an exclusion list is not negated: polarity lives in criteria.section.
+    rows = tag("Pregnancy or breastfeeding")
+    assert not rows["Pregnancy"]["negated"]

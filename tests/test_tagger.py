@@ -1,0 +1,51 @@
+"""The seed trial through the whole pipeline: the typed rows a matcher reads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import pipeline
+
+
+@pytest.fixture(scope="module")
+def seed_entities(seed_text: str) -> pd.DataFrame:
+    result = pipeline.parse_text(seed_text, trial_id="NCT06145308", model="rules")
+    entities = result.entities
+    criteria = result.criteria.set_index("criterion_id")
+    entities["section"] = entities["criterion_id"].map(criteria["section"])
+    return entities
+
+
+def test_tagger_seed_age_and_ecog(seed_entities: pd.DataFrame) -> None:
+    [age] = seed_entities[seed_entities.label == "age"].itertuples()
+    assert (age.section, age.comparator, age.value_low, age.unit) == ("inclusion", ">=", 18.0,
+                                                                      "years")
+    assert pd.isna(age.value_high)
+    ecog = seed_entities[seed_entities.concept == "ECOG performance status"]
+    assert ecog[["comparator", "value_low", "value_high"]].values.tolist() == [["between", 0.0,
+                                                                                  1.0]]
+
+
+def test_tagger_seed_windows_and_anchors(seed_entities: pd.DataFrame) -> None:
+    temporal = seed_entities[seed_entities.label == "temporal"]
+    past = temporal[temporal.window_start_days < 0]
+    got = sorted(zip(past.window_start_days.round(0), past.anchor))
+    assert got == [(-183.0, "first_dose"), (-28.0, "enrollment"), (-28.0, "enrollment"),
+                   (-7.0, "first_dose"), (-3.0, "first_dose")]
+    assert set(past.window_end_days) == {0.0}
+    during = temporal[temporal.text == "during the study period"]
+    assert during[["window_start_days", "anchor"]].values.tolist() == [[0.0, "enrollment"]]
+    assert during.hypothetical.all()
+
+
+def test_tagger_seed_pregnancy_test_not_negated(seed_entities: pd.DataFrame) -> None:
+    test = seed_entities[seed_entities.concept == "pregnancy_test"]
+    assert len(test) == 1 and not test.negated.iloc[0]
+
+
+def test_tagger_offsets_point_into_source_text(seed_text: str,
+                                               seed_entities: pd.DataFrame) -> None:
+    for row in seed_entities.itertuples():
+        assert seed_text[row.start : row.end] == row.text
+    assert seed_entities.entity_id.is_unique
