@@ -25,5 +25,8 @@ run: setup
 test: setup
 	$(PY) -m pytest
 
+bench: setup
+	$(PY) -m pipeline bench
+
 clean:
 	rm -rf data/processed/*.parquet data/processed/_tmp* .pytest_cache

@@ -39,7 +39,8 @@ class ConstraintTagger:
     def __call__(self, doc: Doc) -> Doc:
         spans: List[Span] = []
         mentions: List[Optional[Mention]] = []
-        for mention in extract(doc.text):
+        found = doc._.elig_mentions  # a caller may have run the rules already
+        for mention in found if found is not None else extract(doc.text):
             span = doc.char_span(mention.start, mention.end, label=mention.label,
                                  alignment_mode="expand")
             if span is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from pipeline.tag.demographics import find_ages, find_pregnancy, find_sex
+from pipeline.tag.demographics import find_ages, find_pregnancy, find_sex, triggers
 from pipeline.tag.measurements import find_measurements, link_values
 from pipeline.tag.values import Value, comparator_before, find_values
 from pipeline.tag.windows import Window, find_windows
@@ -92,8 +92,9 @@ def extract(text: str) -> list[Mention]:
     for value in free:
         if not value.bare or value in linked or value in age_values:
             mentions.append(Mention(value.start, value.end, "value", None, **_typed(value)))
-    for c in find_sex(text):
+    triggered = triggers(text)
+    for c in find_sex(text, triggered):
         mentions.append(Mention(c.start, c.end, "sex", c.concept))
-    for c in find_pregnancy(text):
+    for c in find_pregnancy(text, triggered):
         mentions.append(Mention(c.start, c.end, "pregnancy", c.concept))
     return sorted(mentions, key=lambda m: (m.start, m.end, m.label))

@@ -52,6 +52,7 @@ class _Rules:
     pregnancy: tuple[tuple[re.Pattern[str], str], ...]
     sex_trigger: re.Pattern[str]
     pregnancy_trigger: re.Pattern[str]
+    trigger: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +70,8 @@ def _rules() -> _Rules:
         pregnancy=tuple((re.compile(p["pattern"], re.I), p["concept"]) for p in data["pregnancy"]),
         sex_trigger=re.compile(data["sex_trigger"]["pattern"]),
         pregnancy_trigger=re.compile(data["pregnancy_trigger"]["pattern"]),
+        trigger=re.compile(f"(?P<sex>{data['sex_trigger']['pattern']})|"
+                           f"(?P<pregnancy>{data['pregnancy_trigger']['pattern']})"),
     )
 
 
@@ -143,14 +146,21 @@ def _age(start: int, end: int, value: Value) -> Age:
     return Age(start, end, value, value.comparator or "=", low, high)
 
 
-def find_sex(text: str) -> list[Concept]:
+def find_sex(text: str, triggered: set[str] | None = None) -> list[Concept]:
     r = _rules()
-    return _concepts(text, r.sex) if r.sex_trigger.search(text) else []
+    hit = "sex" in triggered if triggered is not None else r.sex_trigger.search(text)
+    return _concepts(text, r.sex) if hit else []
 
 
-def find_pregnancy(text: str) -> list[Concept]:
+def find_pregnancy(text: str, triggered: set[str] | None = None) -> list[Concept]:
     r = _rules()
-    return _concepts(text, r.pregnancy) if r.pregnancy_trigger.search(text) else []
+    hit = "pregnancy" in triggered if triggered is not None else r.pregnancy_trigger.search(text)
+    return _concepts(text, r.pregnancy) if hit else []
+
+
+def triggers(text: str) -> set[str]:
+    """Which of the sex and pregnancy lexicons can match, in one pass over the text."""
+    return {m.lastgroup for m in _rules().trigger.finditer(text)}
 
 
 def _concepts(text: str, table: tuple[tuple[re.Pattern[str], str], ...]) -> list[Concept]:

@@ -11,8 +11,11 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
+from spacy.tokens import Doc
+
 from pipeline.assemble import Row, entity_rows
 from pipeline.tag.component import SPAN_GROUP
+from pipeline.tag.constraints import extract
 from pipeline.tag.context import attribute, context_columns
 
 __all__ = ["EntityTagger", "default_model", "RULES_ONLY"]
@@ -51,8 +54,23 @@ class EntityTagger:
 
     def tag_criteria(self, criteria: Iterable[Row]) -> list[Row]:
         criteria = list(criteria)
-        docs = self.nlp.pipe((c["text"] for c in criteria), batch_size=self.batch_size)
+        if self.model is None:
+            criteria, texts = self._rules_first(criteria)
+        else:
+            texts = [c["text"] for c in criteria]
         rows: list[Row] = []
-        for criterion, doc in zip(criteria, docs):
+        for criterion, doc in zip(criteria, self.nlp.pipe(texts, batch_size=self.batch_size)):
             rows.extend(entity_rows(doc, criterion, SPAN_GROUP, self.columns, attribute))
         return rows
+
+    def _rules_first(self, criteria: list[Row]) -> tuple[list[Row], list[Doc]]:
+        """Without a model, only criteria in which the rules found something need a Doc."""
+        kept, docs = [], []
+        for criterion in criteria:
+            mentions = extract(criterion["text"])
+            if mentions:
+                doc = self.nlp.make_doc(criterion["text"])
+                doc._.elig_mentions = mentions
+                kept.append(criterion)
+                docs.append(doc)
+        return kept, docs
