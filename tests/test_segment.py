@@ -195,3 +195,9 @@ def test_segment_empty_and_blank_text() -> None:
     assert segment("").criteria == ()
     assert segment("   \n\n  ").criteria == ()
     assert segment("Inclusion Criteria:\n-\nExclusion Criteria:\n-").criteria == ()
+
+
+def test_segment_header_rest_after_no_break_space() -> None:
+    # found by the property test: text after a header colon and a no-break space
+    [criterion] = segment("Exclusion Criteria: \u00a00\n").criteria
+    assert criterion.text == "0"

@@ -200,6 +200,7 @@ def _lex_line(
 def _lex_content(
     text: str, pos: int, end: int, indent: int, line: int, blank: bool, at_line_start: bool
 ) -> Iterator[Piece]:
+    pos = skip_space(text, pos, end)  # any kind of space, a no-break space included
     end = rstrip_end(text, pos, end)
     marker = match_marker(text, pos, end)
     start = skip_space(text, marker.end, end) if marker else pos
