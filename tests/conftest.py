@@ -30,3 +30,12 @@ def seed_text() -> str:
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
     return FIXTURES
+
+
+# Property tests explore new random cases on every local run; in CI (CI=true) they replay a
+# fixed, derandomized set so that a run's outcome does not depend on chance.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if __import__("os").environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")
