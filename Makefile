@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-EXTRAS ?= test
+EXTRAS ?= test,notebooks,spark
 
 .PHONY: setup run test bench clean
 
