@@ -79,9 +79,9 @@ def parse_files(paths: Iterable[str | Path] | str | Path,
     return _result(tables)
 
 
-def read_tables(out_dir: str | Path) -> ParseResult:
-    """The tables a parse run wrote to ``out_dir``."""
+def read_tables(out_dir: str | Path, allow_partial: bool = False) -> ParseResult:
+    """The tables a parse run wrote to ``out_dir`` (refuses an unfinished run by default)."""
     from pipeline.write import read_tables as _read
 
-    frames = _read(Path(out_dir))
+    frames = _read(Path(out_dir), allow_partial=allow_partial)
     return ParseResult(frames["trials"], frames["criteria"], frames["entities"])

@@ -1,18 +1,41 @@
-"""Runs over many records: read -> process -> collect or write, with progress and a summary."""
+"""Registry-scale runs: stream records, tag them in worker processes, write parts, resume.
+
+Records are read in the parent, one at a time, and grouped into parts of ``part_size`` trials;
+each part goes to a worker process that loads the pipeline once, parses the part and sends back
+Arrow tables (plain data: spaCy's own ``n_process`` cannot pickle medspaCy's rules). The parent
+writes parts in input order, so the output — rows and ids — is the same whatever the number of
+workers and the part size. At most ``2 × n_process`` parts are in flight, so memory stays flat
+however large the input is.
+"""
 
 from __future__ import annotations
 
+import os
+import resource
 import sys
 import time
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from tqdm import tqdm
 
-from pipeline.assemble import RecordKeys, Tagger, TrialRows, process_record
-from pipeline.sources import iter_records
-from pipeline.write import OutputExistsError, existing_outputs, write_tables
+from pipeline.assemble import RecordKeys, Row, process_record
+from pipeline.schema import TABLE_NAMES
+from pipeline.sources import Record, iter_input_files, iter_records
+from pipeline.write import DatasetWriter, rows_to_arrow
+
+DEFAULT_PART_SIZE = 1000
+_TAGGER: Any = None  # one per worker process, built by _init_worker
+
+
+class RunInterrupted(RuntimeError):
+    """A run stopped before the end; its finished parts stay and ``--resume`` continues it."""
 
 
 @dataclass
@@ -26,6 +49,9 @@ class Summary:
     entities: int = 0
     words: int = 0
     seconds: float = 0.0
+    parts: int = 0
+    resumed_records: int = 0
+    max_worker_rss_mb: float = 0.0
     skipped_files: list[Path] = field(default_factory=list)
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (trial, source, message)
 
@@ -33,23 +59,21 @@ class Summary:
     def trials(self) -> int:
         return self.ok + self.empty + self.error
 
-    def add(self, rows: TrialRows) -> None:
-        status = rows.trial["status"]
-        setattr(self, status, getattr(self, status) + 1)
-        self.criteria += len(rows.criteria)
-        self.entities += len(rows.entities)
-        text = rows.trial["source_text"]
-        self.words += len(text.split()) if text else 0
-        if status == "error":
-            self.errors.append((rows.trial["trial_id"], rows.trial["source"], rows.trial["error"]))
+    def add(self, counts: dict[str, int], errors: list[tuple[str, str, str]]) -> None:
+        for key in ("ok", "empty", "error", "criteria", "entities", "words"):
+            setattr(self, key, getattr(self, key) + counts.get(key, 0))
+        self.errors.extend(errors)
 
     def lines(self) -> list[str]:
         rate = self.words / self.seconds if self.seconds else 0.0
         lines = [
             f"trials: {self.trials} ({self.ok} ok, {self.empty} empty, {self.error} error)",
-            f"criteria: {self.criteria}   entities: {self.entities}",
-            f"time: {self.seconds:.1f} s ({rate:,.0f} words/s)",
+            f"criteria: {self.criteria}   entities: {self.entities}   parts: {self.parts}",
+            f"time: {self.seconds:.1f} s ({rate:,.0f} words/s, "
+            f"{self.trials / self.seconds if self.seconds else 0:,.1f} trials/s)",
         ]
+        if self.resumed_records:
+            lines.append(f"resumed: {self.resumed_records} records were already done")
         if self.skipped_files:
             suffixes = sorted({p.suffix or p.name for p in self.skipped_files})
             lines.append(f"skipped {len(self.skipped_files)} files of other types "
@@ -61,50 +85,208 @@ class Summary:
         return lines
 
 
-def process_all(
-    inputs: Sequence[str | Path], tagger: Tagger | None = None, summary: Summary | None = None,
-    progress: bool = False,
-) -> Iterator[TrialRows]:
-    """Rows of every record of ``inputs``, in input order, one ``TrialRows`` per record."""
-    summary = summary if summary is not None else Summary()
-    keys = RecordKeys()
-    records: Iterable = iter_records(inputs, on_skip=summary.skipped_files.append)
-    bar = tqdm(records, unit=" trials", disable=not (progress and sys.stderr.isatty()),
-               file=sys.stderr, dynamic_ncols=True)
-    for record in bar:
-        rows = process_record(record, keys(record.trial_id), tagger)
-        summary.add(rows)
-        yield rows
+# ----------------------------------------------------------------------------- one part of work
 
 
-def collect(
-    inputs: Sequence[str | Path], tagger: Tagger | None = None, progress: bool = False
-) -> tuple[dict[str, list[dict]], Summary]:
-    """All rows of a run in memory, table by table."""
-    summary = Summary()
-    tables: dict[str, list[dict]] = {"trials": [], "criteria": [], "entities": []}
-    started = time.perf_counter()
-    for rows in process_all(inputs, tagger, summary, progress):
-        tables["trials"].append(rows.trial)
+@dataclass
+class PartRows:
+    """The rows of one part, table by table, with its counts."""
+
+    tables: dict[str, list[Row]]
+    counts: dict[str, int]
+    errors: list[tuple[str, str, str]]
+
+
+def parse_part(records: Sequence[tuple[Record, str]], tagger: Any) -> PartRows:
+    """Segment every record of a part, then tag all their criteria in one stream."""
+    tables: dict[str, list[Row]] = {t: [] for t in TABLE_NAMES}
+    counts = {"ok": 0, "empty": 0, "error": 0, "criteria": 0, "entities": 0, "words": 0}
+    errors = []
+    parsed = [process_record(record, key) for record, key in records]
+    criteria = [c for rows in parsed for c in rows.criteria]
+    entities = _tag(tagger, parsed, criteria) if tagger is not None else []
+    for rows in parsed:
+        trial = rows.trial
+        tables["trials"].append(trial)
         tables["criteria"].extend(rows.criteria)
-        tables["entities"].extend(rows.entities)
-    summary.seconds = time.perf_counter() - started
-    return tables, summary
+        counts[trial["status"]] += 1
+        counts["words"] += len(trial["source_text"].split()) if trial["source_text"] else 0
+        if trial["status"] == "error":
+            errors.append((trial["trial_id"], trial["source"], trial["error"]))
+    tables["entities"] = entities
+    counts["criteria"] = len(tables["criteria"])
+    counts["entities"] = len(entities)
+    return PartRows(tables, counts, errors)
+
+
+def _tag(tagger: Any, parsed: list, criteria: list[Row]) -> list[Row]:
+    """All criteria of a part in one stream; if that fails, trial by trial, so one bad trial
+    becomes an error row instead of losing the part."""
+    try:
+        return tagger.tag_criteria(criteria)
+    except Exception:  # noqa: BLE001 - isolated below
+        entities: list[Row] = []
+        for rows in parsed:
+            try:
+                entities.extend(tagger.tag_criteria(rows.criteria))
+            except Exception as exc:  # noqa: BLE001 - reported in the trial row
+                trial = rows.trial
+                trial.update(status="error", n_criteria=0, error=(
+                    f"internal error while tagging {trial['trial_id']} from {trial['source']}: "
+                    f"{type(exc).__name__}: {exc}; please report it with this record"))
+                rows.criteria.clear()
+        return entities
+
+
+def _init_worker(model: str | None) -> None:
+    global _TAGGER
+    from pipeline.tag.tagger import EntityTagger
+
+    _TAGGER = EntityTagger(model, quiet=True)
+
+
+def _worker_part(index: int, records: list[tuple[Record, str]]) -> tuple[int, dict, dict, list,
+                                                                          float]:
+    """Run in a worker: Arrow tables (cheap to send back) plus counts and peak memory."""
+    if os.environ.get("ELIG_TEST_WORKER_DIES_AT_PART") == str(index):
+        os._exit(3)  # test hook: a worker killed in the middle of a run
+    part = parse_part(records, _TAGGER)
+    tables = {t: rows_to_arrow(part.tables[t], t) for t in TABLE_NAMES}
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return index, tables, part.counts, part.errors, rss_mb
+
+
+# --------------------------------------------------------------------------------------- runs
+
+
+def _keyed(records: Iterable[Record], skip: int) -> Iterator[tuple[Record, str]]:
+    """(record, record_key) in input order; the first ``skip`` records are replayed, not sent
+    (their ids still count, so repeated trial ids get the same ``#2`` suffixes on resume)."""
+    keys = RecordKeys()
+    for position, record in enumerate(records):
+        key = keys(record.trial_id)
+        if position >= skip:
+            yield record, key
+
+
+def _parts(keyed: Iterator[tuple[Record, str]], size: int) -> Iterator[list[tuple[Record, str]]]:
+    while True:
+        part = list(islice(keyed, size))
+        if not part:
+            return
+        yield part
+
+
+def estimate_records(inputs: Sequence[str | Path]) -> int | None:
+    """A quick count of the records to come, for the progress bar's ETA (None if unknown)."""
+    import zipfile
+
+    total = 0
+    for path in iter_input_files(inputs):
+        suffix = path.suffix.lower()
+        if suffix == ".zip":
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    total += sum(1 for info in archive.infolist() if not info.is_dir())
+            except (zipfile.BadZipFile, OSError):
+                total += 1
+        elif suffix in (".csv", ".tsv", ".tab", ".jsonl", ".ndjson") or path.name.startswith(
+                "eligibilities"):
+            with open(path, "rb") as handle:
+                total += max(1, sum(chunk.count(b"\n") for chunk in iter(
+                    lambda: handle.read(1 << 20), b"")) - (0 if suffix in (".jsonl",
+                                                                           ".ndjson") else 1))
+        else:
+            total += 1
+    return total
 
 
 def run(
-    inputs: Sequence[str | Path], out_dir: Path, overwrite: bool = False,
-    tagger: Tagger | None = None, progress: bool = True,
+    inputs: Sequence[str | Path], out_dir: Path, *, overwrite: bool = False, resume: bool = False,
+    model: str | None = None, n_process: int = 1, part_size: int = DEFAULT_PART_SIZE,
+    progress: bool = True,
 ) -> Summary:
-    """Parse ``inputs`` and write the three tables to ``out_dir``."""
-    present = existing_outputs(out_dir)
-    if present and not overwrite:
-        raise OutputExistsError(
-            f"{out_dir} already holds {', '.join(p.name for p in present)}; "
-            "pass --overwrite to replace them"
-        )
+    """Parse ``inputs`` into a dataset of parts in ``out_dir``; see the module docstring."""
+    inputs = [Path(p) for p in inputs]
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"input not found: {', '.join(missing)}")
+    run_info = {"inputs": [str(p.resolve()) for p in inputs], "part_size": part_size,
+                "model": str(model)}
+    writer = DatasetWriter(out_dir, run_info, "resume" if resume else
+                           "overwrite" if overwrite else "new")
+    summary = Summary(resumed_records=writer.records_done)
     started = time.perf_counter()
-    tables, summary = collect(inputs, tagger, progress)
-    write_tables(tables, out_dir, overwrite=overwrite)
+    records = iter_records(inputs, on_skip=summary.skipped_files.append)
+    parts = _parts(_keyed(records, writer.records_done), part_size)
+    total = estimate_records(inputs) if progress and sys.stderr.isatty() else None
+    bar = tqdm(total=total, initial=writer.records_done, unit=" trials", file=sys.stderr,
+               disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True, smoothing=0.1)
+    try:
+        results = (_run_here(parts, model) if n_process <= 1 else
+                   _run_pool(parts, model, n_process))
+        for index, (tables, counts, errors, rss_mb, records_in_part) in enumerate(
+                results, start=writer.next_part):
+            writer.write_part(index, tables, records_in_part, counts)
+            if os.environ.get("ELIG_TEST_PARENT_DIES_AFTER_PART") == str(index):
+                os._exit(9)  # test hook: the parent killed right after a part
+            summary.add(counts, errors)
+            summary.parts += 1
+            summary.max_worker_rss_mb = max(summary.max_worker_rss_mb, rss_mb)
+            bar.update(records_in_part)
+    except BrokenProcessPool as exc:
+        raise RunInterrupted(f"a worker process died ({exc}); {writer.next_part} parts are "
+                             f"written in {out_dir}: re-run with --resume to finish") from exc
+    except KeyboardInterrupt as exc:
+        raise RunInterrupted(f"interrupted; {writer.next_part} parts are written in {out_dir}: "
+                             "re-run with --resume to finish") from exc
+    finally:
+        bar.close()
+    writer.finish()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _run_here(parts: Iterator[list], model: str | None) -> Iterator[tuple]:
+    """One process: the tagger is built here once."""
+    _init_worker(model)
+    for index, part in enumerate(parts):
+        _, tables, counts, errors, rss_mb = _worker_part(index, part)
+        yield tables, counts, errors, rss_mb, len(part)
+
+
+def _run_pool(parts: Iterator[list], model: str | None, n_process: int) -> Iterator[tuple]:
+    """Workers in fresh (spawned) processes; results come back in submission order."""
+    context = get_context("spawn")
+    with ProcessPoolExecutor(n_process, mp_context=context, initializer=_init_worker,
+                             initargs=(model,)) as pool:
+        pending: deque[tuple[Future, int]] = deque()
+        for index, part in enumerate(parts):
+            pending.append((pool.submit(_worker_part, index, part), len(part)))
+            if len(pending) >= 2 * n_process:
+                yield _result(*pending.popleft())
+        while pending:
+            yield _result(*pending.popleft())
+
+
+def _result(future: Future, size: int) -> tuple:
+    _, tables, counts, errors, rss_mb = future.result()
+    return tables, counts, errors, rss_mb, size
+
+
+def collect(
+    inputs: Sequence[str | Path], tagger: Any = None, progress: bool = False
+) -> tuple[dict[str, list[Row]], Summary]:
+    """All rows of a run in memory, table by table (the notebook API's path)."""
+    summary = Summary()
+    tables: dict[str, list[Row]] = {t: [] for t in TABLE_NAMES}
+    started = time.perf_counter()
+    records = iter_records(inputs, on_skip=summary.skipped_files.append)
+    for part in _parts(_keyed(records, 0), DEFAULT_PART_SIZE):
+        rows = parse_part(part, tagger)
+        for table in TABLE_NAMES:
+            tables[table].extend(rows.tables[table])
+        summary.add(rows.counts, rows.errors)
+        summary.parts += 1
+    summary.seconds = time.perf_counter() - started
+    return tables, summary

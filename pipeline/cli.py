@@ -34,23 +34,34 @@ def parse(
     inputs: Annotated[list[Path], typer.Argument(help="files or directories (walked)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output directory")],
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace existing tables")] = False,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="finish an interrupted run into the same OUT")] = False,
+    n_process: Annotated[int, typer.Option(
+        "--n-process", "-n", min=1, help="worker processes")] = 1,
+    part_size: Annotated[int, typer.Option(
+        "--part-size", min=1, help="trials per output part")] = 1000,
     model: Annotated[Optional[str], typer.Option(
         "--model", help="trained spaCy pipeline directory; 'rules' for rules only "
         "(default: the model shipped in models/)")] = None,
 ) -> None:
     """Parse registry records into trials, criteria and entities tables in OUT."""
     from pipeline import batch
-    from pipeline.tag.tagger import EntityTagger
+    from pipeline.tag.tagger import RULES_ONLY, default_model
 
-    if model not in (None, "rules") and not Path(model).is_dir():
+    if model not in (None, RULES_ONLY) and not Path(model).is_dir():
         _fail(f"--model {model}: not a directory holding a spaCy pipeline")
+    if overwrite and resume:
+        _fail("--overwrite and --resume exclude each other")
+    if model is None and default_model() is None:
+        typer.echo("note: no NER model found in models/; tagging with rules only", err=True)
     try:
-        summary = batch.run(inputs, out, overwrite=overwrite, progress=True,
-                            tagger=EntityTagger(model))
-    except (FileNotFoundError, OutputExistsError) as exc:
+        summary = batch.run(inputs, out, overwrite=overwrite, resume=resume, model=model,
+                            n_process=n_process, part_size=part_size, progress=True)
+    except (FileNotFoundError, OutputExistsError, ValueError, batch.RunInterrupted) as exc:
         _fail(str(exc))
         return
-    typer.echo(f"wrote {out}/trials.parquet, criteria.parquet, entities.parquet")
+    typer.echo(f"wrote {out}/trials.parquet, criteria.parquet, entities.parquet "
+               f"({summary.parts} parts each)")
     for line in summary.lines():
         typer.echo(line)
 
@@ -118,12 +129,81 @@ def evaluate_age_command(
 
 
 @app.command()
+def bench(
+    records: Annotated[Optional[Path], typer.Option(
+        help="records to measure on (default ../shared/data/ctgov_records/raw, else data/raw)")
+    ] = None,
+    model: Annotated[Optional[str], typer.Option(
+        help="NER model directory or 'rules' (default: the shipped model)")] = None,
+) -> None:
+    """Words/s of every stage beside spacy.blank("en") and medspacy.load() on the same text."""
+    from pipeline import bench as b
+    from pipeline.tag.tagger import RULES_ONLY, default_model
+
+    path, trials, criteria = b.corpus(records)
+    typer.echo(f"corpus: {path} - {len(trials)} trials, {len(criteria)} criteria, "
+               f"{b.words(criteria):,} words")
+    chosen = None if model == RULES_ONLY else (model or default_model())
+    for line in b.report(b.stage_figures(trials, criteria, chosen)):
+        typer.echo(line)
+
+
+@app.command()
 def schema() -> None:
     """Print the table schemas as the markdown tables of the README."""
     from pipeline.schema import SCHEMA_VERSION, markdown
 
     typer.echo(f"<!-- schema_version {SCHEMA_VERSION} -->")
     typer.echo(markdown())
+
+
+@app.command()
+def train(
+    data: Annotated[Optional[Path], typer.Option(help="Chia folder (brat .txt/.ann)")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="model directory to write")] = Path(
+        "models/criteria_ner"),
+    config: Annotated[Optional[Path], typer.Option(help="spaCy training config")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace the model in OUT")
+                         ] = False,
+) -> None:
+    """Train the criteria NER model on Chia's train trials; score it on the dev trials."""
+    from pipeline.train import DEFAULT_CONFIG
+    from pipeline.train.trainer import train_model
+
+    config = config or DEFAULT_CONFIG
+    if not config.is_file():
+        _fail(f"--config {config}: not found")
+    command = " ".join(["python -m pipeline", *sys.argv[1:]])
+    try:
+        result = train_model(_shared(data, "chia"), out, config, overwrite=overwrite,
+                             command=command)
+    except FileExistsError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"wrote {result.out} ({result.seconds / 60:.1f} min; "
+               f"{result.lines['train']} train / {result.lines['dev']} dev lines)")
+    for line in result.report.lines():
+        typer.echo(line)
+    typer.echo(f"speed: {result.words_per_second:,.0f} words/s (single process, dev lines)")
+
+
+@evaluate_app.command("chia")
+def evaluate_chia_command(
+    path: Annotated[Optional[Path], typer.Argument(help="Chia brat folder")] = None,
+    model: Annotated[Optional[Path], typer.Option(help="spaCy pipeline directory")] = None,
+    split: Annotated[str, typer.Option(help="all files, or only the dev trials")] = "all",
+) -> None:
+    """Strict and relaxed P/R/F1 of the NER model per label on Chia brat files."""
+    from pipeline.evaluate.chia import evaluate_chia
+    from pipeline.train import MODEL_DIR
+
+    if split not in ("all", "dev"):
+        _fail(f"--split {split}: use all or dev")
+    model = model or MODEL_DIR
+    if not (model / "config.cfg").is_file():
+        _fail(f"--model {model}: not a directory holding a spaCy pipeline")
+    for line in evaluate_chia(_shared(path, "chia"), model, split).lines():
+        typer.echo(line)
 
 
 def main() -> None:

@@ -1,37 +1,48 @@
 """The only module that writes or reads Parquet.
 
-Rows are plain dicts checked against ``schema.py`` before they reach pyarrow (which would
-otherwise drop unknown keys and fill missing ones with null without a word). Every file is
-written under a temporary name in the output directory and renamed when complete, so a reader
-never sees a half-written table under its real name.
+A run writes each table as a dataset of parts (``criteria.parquet/part-00000.parquet`` …), one
+part per bounded group of trials. Every part file is written under a hidden temporary name and
+renamed when complete; ``_manifest.json`` records the finished parts and how many input records
+they cover (so ``--resume`` can carry on), and ``_SUCCESS`` marks a complete run with its counts.
+Rows are plain dicts checked against ``schema.py`` before they reach pyarrow, which would
+otherwise drop unknown keys and fill missing ones with null without a word.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.schema import TABLE_NAMES, arrow_schema, check_row
+from pipeline.schema import SCHEMA_VERSION, TABLE_NAMES, arrow_schema, check_row
 
 __all__ = [
+    "DatasetWriter",
+    "IncompleteOutputError",
     "OutputExistsError",
     "existing_outputs",
     "read_tables",
     "rows_to_arrow",
     "rows_to_frame",
     "table_path",
-    "write_tables",
 ]
+
+MANIFEST = "_manifest.json"
+SUCCESS = "_SUCCESS"
 
 
 class OutputExistsError(FileExistsError):
-    """The output directory already holds tables and ``overwrite`` was not asked for."""
+    """The output directory already holds tables and neither overwrite nor resume was asked."""
+
+
+class IncompleteOutputError(RuntimeError):
+    """The output directory holds an interrupted run (no ``_SUCCESS``)."""
 
 
 def table_path(out_dir: Path, table: str) -> Path:
@@ -52,48 +63,18 @@ def rows_to_frame(rows: Iterable[Mapping[str, object]], table: str) -> pd.DataFr
 
 
 def existing_outputs(out_dir: Path) -> list[Path]:
-    """Tables (or their temporary files) already present in ``out_dir``."""
+    """Tables, markers or temporary files of a previous run present in ``out_dir``."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         return []
-    names = {f"{t}.parquet" for t in TABLE_NAMES} | {"_SUCCESS", "_manifest.json"}
+    names = {f"{t}.parquet" for t in TABLE_NAMES} | {SUCCESS, MANIFEST}
     return sorted(p for p in out_dir.iterdir() if p.name in names or p.name.startswith(".tmp-"))
 
 
-def write_tables(
-    tables: Mapping[str, Iterable[Mapping[str, object]]], out_dir: Path, overwrite: bool = False
-) -> dict[str, Path]:
-    """Write the three tables into ``out_dir`` atomically; returns their paths.
-
-    All tables are written to temporary files first and renamed only once every one of them is
-    complete, so an interrupted run leaves the previous output (or nothing) under the real names.
-    """
-    out_dir = Path(out_dir)
-    present = existing_outputs(out_dir)
-    if present and not overwrite:
-        raise OutputExistsError(
-            f"{out_dir} already holds {', '.join(p.name for p in present)}; "
-            "pass --overwrite to replace them"
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staged: dict[str, Path] = {}
-    try:
-        for table in TABLE_NAMES:
-            arrow = rows_to_arrow(tables.get(table, ()), table)
-            tmp = out_dir / f".tmp-{os.getpid()}-{table}.parquet"
-            pq.write_table(arrow, tmp, compression="zstd")
-            staged[table] = tmp
-    except BaseException:
-        for tmp in staged.values():
-            tmp.unlink(missing_ok=True)
-        raise
-    for path in present:
-        _remove(path)
-    final = {}
-    for table, tmp in staged.items():
-        final[table] = table_path(out_dir, table)
-        os.replace(tmp, final[table])
-    return final
+def _atomic_json(path: Path, data: Mapping[str, Any]) -> None:
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _remove(path: Path) -> None:
@@ -103,9 +84,96 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def read_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
+class DatasetWriter:
+    """Writes the parts of one run into ``out_dir``; ``mode`` is new, overwrite or resume."""
+
+    def __init__(self, out_dir: Path, run_info: Mapping[str, Any], mode: str = "new") -> None:
+        self.out_dir = Path(out_dir)
+        self.run_info = dict(run_info, schema_version=SCHEMA_VERSION)
+        present = existing_outputs(self.out_dir)
+        self.manifest: dict[str, Any] = {**self.run_info, "parts": []}
+        if mode == "resume" and (self.out_dir / MANIFEST).exists():
+            self._resume()
+        elif present and mode == "new":
+            raise OutputExistsError(
+                f"{self.out_dir} already holds {', '.join(p.name for p in present)}; pass "
+                "--overwrite to replace them, or --resume to finish an interrupted run"
+            )
+        else:
+            for path in present:
+                _remove(path)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for table in TABLE_NAMES:
+            table_path(self.out_dir, table).mkdir(exist_ok=True)
+
+    def _resume(self) -> None:
+        manifest = json.loads((self.out_dir / MANIFEST).read_text(encoding="utf-8"))
+        for key, value in self.run_info.items():
+            if manifest.get(key) != value:
+                raise ValueError(
+                    f"cannot resume {self.out_dir}: its run had {key}={manifest.get(key)!r}, "
+                    f"this one {value!r}; pass --overwrite to start again"
+                )
+        (self.out_dir / SUCCESS).unlink(missing_ok=True)
+        self.manifest = manifest
+        kept = {self.part_name(p["index"]) for p in manifest["parts"]}
+        for table in TABLE_NAMES:
+            folder = table_path(self.out_dir, table)
+            for path in folder.glob("*") if folder.is_dir() else ():
+                if path.name not in kept:
+                    path.unlink()  # a part (or temporary file) the interrupted run did not finish
+        for path in self.out_dir.glob(".tmp-*"):
+            path.unlink()
+
+    @staticmethod
+    def part_name(index: int) -> str:
+        return f"part-{index:05d}.parquet"
+
+    @property
+    def records_done(self) -> int:
+        return sum(p["records"] for p in self.manifest["parts"])
+
+    @property
+    def next_part(self) -> int:
+        return len(self.manifest["parts"])
+
+    def write_part(self, index: int, tables: Mapping[str, pa.Table], records: int,
+                   counts: Mapping[str, int]) -> None:
+        """Write one part of every table, then record it in the manifest."""
+        if index != self.next_part:
+            raise ValueError(f"part {index} written out of order (expected {self.next_part})")
+        for table in TABLE_NAMES:
+            folder = table_path(self.out_dir, table)
+            final = folder / self.part_name(index)
+            tmp = folder / f".tmp-{os.getpid()}-{self.part_name(index)}"
+            pq.write_table(tables[table], tmp, compression="zstd")
+            os.replace(tmp, final)
+        self.manifest["parts"].append({"index": index, "first_record": self.records_done,
+                                       "records": records, "counts": dict(counts)})
+        _atomic_json(self.out_dir / MANIFEST, self.manifest)
+
+    def finish(self) -> dict[str, int]:
+        """Mark the run complete: ``_SUCCESS`` holds the totals over every part."""
+        if not self.manifest["parts"]:
+            empty = {t: rows_to_arrow([], t) for t in TABLE_NAMES}
+            self.write_part(0, empty, 0, {})
+        totals: dict[str, int] = {}
+        for part in self.manifest["parts"]:
+            for key, value in part["counts"].items():
+                totals[key] = totals.get(key, 0) + value
+        _atomic_json(self.out_dir / SUCCESS, {"parts": self.next_part,
+                                             "records": self.records_done, **totals})
+        return totals
+
+
+def read_tables(out_dir: Path, allow_partial: bool = False) -> dict[str, pd.DataFrame]:
     """The three tables of a run as DataFrames (a file or a directory of parts each)."""
     out_dir = Path(out_dir)
+    if not allow_partial and (out_dir / MANIFEST).exists() and not (out_dir / SUCCESS).exists():
+        raise IncompleteOutputError(
+            f"{out_dir} holds an interrupted run (no {SUCCESS}); finish it with --resume, or "
+            "read it anyway with allow_partial=True"
+        )
     frames = {}
     for table in TABLE_NAMES:
         path = table_path(out_dir, table)

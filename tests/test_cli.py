@@ -25,7 +25,7 @@ def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def sample_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample") / "out"
-    result = run_cli("parse", str(SAMPLE), "--out", str(out))
+    result = run_cli("parse", str(SAMPLE), "--out", str(out), "--model", "rules")
     assert result.returncode == 0, result.stderr
     assert "trials:" in result.stdout and "criteria:" in result.stdout
     return out
@@ -53,7 +53,7 @@ def test_cli_parse_sample_offsets_invariant(sample_out: Path) -> None:
 
 def test_cli_parse_matches_notebook_api(sample_out: Path) -> None:
     from_cli = pipeline.read_tables(sample_out)
-    in_memory = pipeline.parse_files([SAMPLE])
+    in_memory = pipeline.parse_files([SAMPLE], model="rules")
     pd.testing.assert_frame_equal(from_cli.criteria, in_memory.criteria)
     pd.testing.assert_frame_equal(from_cli.trials.drop(columns="source"),
                                   in_memory.trials.drop(columns="source"))
@@ -86,7 +86,7 @@ def test_cli_hostile_inputs_become_rows(tmp_path: Path) -> None:
     with zipfile.ZipFile(inputs / "bulk.zip", "w") as zf:
         zf.writestr("../../x.json", (FIXTURES / "api_v2_single.json").read_text())
     out = tmp_path / "out"
-    result = run_cli("parse", str(inputs), "--out", str(out))
+    result = run_cli("parse", str(inputs), "--out", str(out), "--model", "rules")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     trials = pd.read_parquet(out / "trials.parquet").set_index("trial_id")
@@ -105,13 +105,13 @@ def test_cli_duplicate_ids_get_distinct_keys(tmp_path: Path) -> None:
     a.mkdir(), b.mkdir()
     for folder in (a, b):
         (folder / "NCT90000200.txt").write_text("Inclusion Criteria:\n- Adults")
-    result = pipeline.parse_files([a, b])
+    result = pipeline.parse_files([a, b], model="rules")
     assert result.trials["record_key"].tolist() == ["NCT90000200", "NCT90000200#2"]
     assert result.criteria["criterion_id"].is_unique
 
 
 def test_cli_parse_text_api(seed_text: str) -> None:
-    result = pipeline.parse_text(seed_text, trial_id="NCT06145308")
+    result = pipeline.parse_text(seed_text, trial_id="NCT06145308", model="rules")
     assert result.criteria.groupby("section").size().to_dict() == {"exclusion": 12,
                                                                    "inclusion": 10}
     assert result.trials.at[0, "status"] == "ok"

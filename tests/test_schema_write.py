@@ -11,7 +11,21 @@ import pytest
 from pipeline.assemble import process_record
 from pipeline.schema import SCHEMA_VERSION, TABLES, SchemaError, arrow_schema, column_names
 from pipeline.sources.record import Record
-from pipeline.write import OutputExistsError, read_tables, rows_to_arrow, write_tables
+from pipeline.write import (
+    DatasetWriter,
+    IncompleteOutputError,
+    OutputExistsError,
+    read_tables,
+    rows_to_arrow,
+)
+
+
+def write_tables(tables: dict, out_dir: Path, overwrite: bool = False) -> None:
+    """One part per table, the way a run of one part writes them."""
+    writer = DatasetWriter(out_dir, {"inputs": []}, "overwrite" if overwrite else "new")
+    arrow = {t: rows_to_arrow(tables.get(t, ()), t) for t in TABLES}
+    writer.write_part(0, arrow, len(tables.get("trials", ())), {})
+    writer.finish()
 
 CONTRACT = {
     "trials": ["trial_id", "source", "status", "error", "n_criteria", "source_text"],
@@ -37,7 +51,7 @@ def test_schema_rows_produced_match_schema_columns() -> None:
 def test_schema_version_and_descriptions_in_metadata(tmp_path: Path) -> None:
     write_tables({}, tmp_path)
     for table in TABLES:
-        schema = pq.read_schema(tmp_path / f"{table}.parquet")
+        schema = pq.read_schema(tmp_path / f"{table}.parquet" / "part-00000.parquet")
         assert schema.metadata[b"schema_version"] == SCHEMA_VERSION.encode()
         assert all(schema.field(c.name).metadata[b"description"] for c in TABLES[table])
 
@@ -57,7 +71,7 @@ def test_writer_refuses_to_overwrite_without_flag(tmp_path: Path) -> None:
         write_tables({}, tmp_path)
     write_tables({}, tmp_path, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "criteria.parquet", "entities.parquet", "trials.parquet"]
+        "_SUCCESS", "_manifest.json", "criteria.parquet", "entities.parquet", "trials.parquet"]
 
 
 def test_writer_failure_leaves_no_partial_tables(tmp_path: Path) -> None:
@@ -65,7 +79,21 @@ def test_writer_failure_leaves_no_partial_tables(tmp_path: Path) -> None:
     bad_criteria = [{**good.criteria[0], "extra": True}]
     with pytest.raises(SchemaError):
         write_tables({"trials": [good.trial], "criteria": bad_criteria}, tmp_path)
-    assert list(tmp_path.iterdir()) == []
+    assert not list((tmp_path / "criteria.parquet").iterdir())
+    assert not (tmp_path / "_SUCCESS").exists()
+
+
+def test_writer_unfinished_run_is_refused_by_readers(tmp_path: Path) -> None:
+    writer = DatasetWriter(tmp_path, {"inputs": []})
+    rows = process_record(Record("NCT1", "x", "text", "- a"))
+    writer.write_part(0, {"trials": rows_to_arrow([rows.trial], "trials"),
+                          "criteria": rows_to_arrow(rows.criteria, "criteria"),
+                          "entities": rows_to_arrow([], "entities")}, 1, {"ok": 1})
+    with pytest.raises(IncompleteOutputError, match="--resume"):
+        read_tables(tmp_path)
+    assert len(read_tables(tmp_path, allow_partial=True)["trials"]) == 1
+    with pytest.raises(ValueError, match="out of order"):
+        writer.write_part(5, {}, 0, {})
 
 
 def test_writer_round_trip_types(tmp_path: Path) -> None:

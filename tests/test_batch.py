@@ -1,0 +1,124 @@
+"""Batch runs: parts, workers, interruption and --resume give exactly the rows of one run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import pipeline
+from conftest import REPO
+
+SAMPLE = REPO / "data" / "raw"
+
+
+def parse(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", "parse", *args, "--model", "rules"],
+                          cwd=REPO, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+def tables(out: Path) -> dict[str, pd.DataFrame]:
+    result = pipeline.read_tables(out)
+    return {"trials": result.trials, "criteria": result.criteria, "entities": result.entities}
+
+
+def assert_same(a: Path, b: Path) -> None:
+    left, right = tables(a), tables(b)
+    for name in left:
+        pd.testing.assert_frame_equal(left[name], right[name], check_like=False)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ref") / "out"
+    result = parse(str(SAMPLE), "--out", str(out), "--part-size", "1000")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_batch_same_rows_whatever_workers_and_part_size(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "two"
+    result = parse(str(SAMPLE), "--out", str(out), "--n-process", "2", "--part-size", "7")
+    assert result.returncode == 0, result.stderr
+    assert len(list((out / "criteria.parquet").glob("part-*.parquet"))) == 7
+    assert_same(reference, out)
+    done = json.loads((out / "_SUCCESS").read_text())
+    assert done["records"] == 49 and done["parts"] == 7 and done["ok"] == 49
+
+
+def test_batch_parent_killed_then_resume(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = parse(str(SAMPLE), "--out", str(out), "--part-size", "5",
+                   env={"ELIG_TEST_PARENT_DIES_AFTER_PART": "3"})
+    assert result.returncode == 9
+    assert not (out / "_SUCCESS").exists()
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert [p["index"] for p in manifest["parts"]] == [0, 1, 2, 3]
+    again = parse(str(SAMPLE), "--out", str(out), "--part-size", "5")
+    assert again.returncode == 2 and "--resume" in again.stderr
+    resumed = parse(str(SAMPLE), "--out", str(out), "--part-size", "5", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed: 20 records were already done" in resumed.stdout
+    assert_same(reference, out)
+
+
+def test_batch_worker_killed_then_resume(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = parse(str(SAMPLE), "--out", str(out), "--part-size", "4", "--n-process", "2",
+                   env={"ELIG_TEST_WORKER_DIES_AT_PART": "5"})
+    assert result.returncode == 2 and "worker process died" in result.stderr
+    assert "Traceback" not in result.stderr
+    finished = json.loads((out / "_manifest.json").read_text())["parts"]
+    assert 0 < len(finished) <= 5
+    resumed = parse(str(SAMPLE), "--out", str(out), "--part-size", "4", "--n-process", "2",
+                    "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert_same(reference, out)
+
+
+def test_batch_sigkill_mid_run_then_resume(tmp_path: Path) -> None:
+    """A real kill -9 of the whole process group while parts are being written."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    texts = [p.read_text(encoding="utf-8") for p in sorted((SAMPLE / "text").glob("*.txt"))]
+    with open(inputs / "dump.jsonl", "w", encoding="utf-8") as handle:
+        for n in range(1500):
+            handle.write(json.dumps({"nct_id": f"NCT9{n:07d}", "criteria": texts[n % len(texts)]})
+                         + "\n")
+    ref = tmp_path / "ref"
+    assert parse(str(inputs), "--out", str(ref), "--part-size", "50").returncode == 0
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "parse", str(inputs), "--out", str(out), "--model",
+         "rules", "--part-size", "50"], cwd=REPO, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manifest = out / "_manifest.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if manifest.exists() and len(json.loads(manifest.read_text())["parts"]) >= 2:
+            break
+        time.sleep(0.02)
+    if process.poll() is not None:
+        pytest.skip("the run finished before it could be interrupted")
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / "_SUCCESS").exists()
+    resumed = parse(str(inputs), "--out", str(out), "--part-size", "50", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert_same(ref, out)
+
+
+def test_batch_resume_refuses_other_inputs(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    parse(str(SAMPLE), "--out", str(out), "--part-size", "5",
+          env={"ELIG_TEST_PARENT_DIES_AFTER_PART": "0"})
+    other = parse(str(SAMPLE / "text"), "--out", str(out), "--part-size", "5", "--resume")
+    assert other.returncode == 2 and "cannot resume" in other.stderr
