@@ -72,6 +72,8 @@ class Summary:
             f"time: {self.seconds:.1f} s ({rate:,.0f} words/s, "
             f"{self.trials / self.seconds if self.seconds else 0:,.1f} trials/s)",
         ]
+        if self.max_worker_rss_mb:
+            lines.append(f"peak memory per worker: {self.max_worker_rss_mb:,.0f} MB")
         if self.resumed_records:
             lines.append(f"resumed: {self.resumed_records} records were already done")
         if self.skipped_files:

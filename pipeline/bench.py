@@ -8,7 +8,15 @@ pipeline (what users run today). Timings are reported, never asserted.
 
 from __future__ import annotations
 
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -127,4 +135,90 @@ def report(figures: list[Figure]) -> list[str]:
     for f in figures:
         lines.append(f"{f.name:56s} {f.rate:10,.0f} {f.rate / blank_rate:8.2f} "
                      f"{f.rate / medspacy_rate:10.1f}  {f.note}")
+    return lines
+
+
+# ------------------------------------------------------------------------------- end to end
+
+REGISTRY_WORDS = 220_000_000  # all of ClinicalTrials.gov's criteria, about 560k trials
+
+
+def make_dump(path: Path, trials: int, texts: list[tuple[str, dict]], seed: int = 20261124) -> int:
+    """A registry-like bulk download: a zip of API v2 study JSON files, one per trial, whose
+    criteria are resampled (deterministically) from real records. Returns the word count."""
+    rng = random.Random(seed)
+    total = 0
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for n in range(trials):
+            text, fields = texts[rng.randrange(len(texts))]
+            nct = f"NCT{90000000 + n:08d}"
+            study = {"protocolSection": {
+                "identificationModule": {"nctId": nct},
+                "eligibilityModule": {"eligibilityCriteria": text,
+                                      "minimumAge": fields.get("minimum_age"),
+                                      "maximumAge": fields.get("maximum_age"),
+                                      "sex": fields.get("sex")}}}
+            archive.writestr(f"ctg-studies/{nct}.json", json.dumps(study))
+            total += len(text.split())
+    return total
+
+
+def source_texts(path: Path | None = None) -> list[tuple[str, dict]]:
+    path = path or (SHARED_RECORDS if SHARED_RECORDS.exists() else SAMPLE)
+    return [(r.text, r.fields) for r in iter_records([path]) if r.text and r.text.strip()]
+
+
+@dataclass
+class RunFigure:
+    name: str
+    trials: int
+    words: int
+    seconds: float
+    worker_rss_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.words / self.seconds if self.seconds else 0.0
+
+
+def end_to_end(dump: Path, words_in: int, workers: int, model: str | None,
+               name: str) -> RunFigure:
+    """``python -m pipeline parse`` on the dump in a fresh process: wall time and memory."""
+    out = Path(tempfile.mkdtemp(prefix="elig-bench-"))
+    command = [sys.executable, "-m", "pipeline", "parse", str(dump), "--out", str(out / "o"),
+               "--n-process", str(workers)]
+    if model is not None:
+        command += ["--model", str(model)]
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"bench run failed: {result.stderr[-2000:]}")
+    done = json.loads((out / "o" / "_SUCCESS").read_text())
+    rss = re.search(r"peak memory per worker: ([\d,]+) MB", result.stdout)
+    subprocess.run(["rm", "-rf", str(out)], check=False)
+    return RunFigure(name, done["records"], words_in, seconds,
+                     float(rss.group(1).replace(",", "")) if rss else 0.0)
+
+
+def end_to_end_report(runs: list[RunFigure], medspacy_rate: float) -> list[str]:
+    lines = [f"{'end to end (read, segment, tag, write)':44s} {'trials':>8s} {'words/s':>9s} "
+             f"{'trials/s':>9s} {'x medspaCy':>10s} {'worker RSS':>11s}"]
+    for run in runs:
+        lines.append(f"{run.name:44s} {run.trials:8,d} {run.rate:9,.0f} "
+                     f"{run.trials / run.seconds:9,.1f} {run.rate / medspacy_rate:10.1f} "
+                     f"{run.worker_rss_mb:8,.0f} MB")
+    by_name = {run.name: run for run in runs}
+    one, two = by_name.get("1 worker, 1x"), by_name.get("2 workers, 1x")
+    if one and two:
+        lines.append(f"2 workers / 1 worker: {two.rate / one.rate:.2f}x")
+    if two:
+        hours = REGISTRY_WORDS / two.rate / 3600
+        lines.append(f"projected whole registry ({REGISTRY_WORDS / 1e6:.0f}M words) with 2 "
+                     f"workers: {hours:.2f} h ({hours * 60:.0f} min)")
+    ten = by_name.get("2 workers, 10x")
+    if two and ten:
+        lines.append(f"peak RSS per worker 1x -> 10x: {two.worker_rss_mb:,.0f} MB -> "
+                     f"{ten.worker_rss_mb:,.0f} MB")
     return lines

@@ -135,8 +135,12 @@ def bench(
     ] = None,
     model: Annotated[Optional[str], typer.Option(
         help="NER model directory or 'rules' (default: the shipped model)")] = None,
+    dump_trials: Annotated[int, typer.Option(
+        help="trials in the registry-like dump for end-to-end runs (0: skip them)")] = 20_000,
+    quick: Annotated[bool, typer.Option(help="skip the 10x dump")] = False,
 ) -> None:
-    """Words/s of every stage beside spacy.blank("en") and medspacy.load() on the same text."""
+    """Words/s of every stage beside spacy.blank("en") and medspacy.load() on the same text,
+    then end-to-end runs on a registry-like dump with 1 and 2 workers."""
     from pipeline import bench as b
     from pipeline.tag.tagger import RULES_ONLY, default_model
 
@@ -144,7 +148,25 @@ def bench(
     typer.echo(f"corpus: {path} - {len(trials)} trials, {len(criteria)} criteria, "
                f"{b.words(criteria):,} words")
     chosen = None if model == RULES_ONLY else (model or default_model())
-    for line in b.report(b.stage_figures(trials, criteria, chosen)):
+    figures = b.stage_figures(trials, criteria, chosen)
+    for line in b.report(figures):
+        typer.echo(line)
+    if dump_trials <= 0:
+        return
+    import tempfile
+
+    texts = b.source_texts(records)
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="elig-dump-") as folder:
+        for scale in (1, 10) if not quick else (1,):
+            dump = Path(folder) / f"dump-{scale}x.zip"
+            words = b.make_dump(dump, dump_trials * scale, texts)
+            typer.echo(f"dump {scale}x: {dump_trials * scale:,} trials, {words:,} words "
+                       "(API v2 JSON in a zip, resampled from the corpus)")
+            for workers in (1, 2) if scale == 1 else (2,):
+                name = f"{workers} worker{'s' if workers > 1 else ''}, {scale}x"
+                runs.append(b.end_to_end(dump, words, workers, model, name))
+    for line in b.end_to_end_report(runs, figures[1].rate):
         typer.echo(line)
 
 

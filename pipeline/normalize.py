@@ -33,6 +33,7 @@ _TIMES = re.compile(
     r"(?<=\d)\s*[xX*\u00d7]\s*(?=10\s*\^|10\s*[eE]|ULN\b|UNL\b|LLN\b|ULRR\b|IULN\b|N\b|"
     r"(?:the\s+)?(?:upper|lower|institutional)\b)"
 )
+_DIGIT = re.compile(r"\d")
 _TEN_POWER = re.compile(r"\b10\s*(?:\*\*|\*|\^)\s*(\d{1,2})\b")
 
 
@@ -41,7 +42,9 @@ class _Tables:
     translate: dict[int, str]
     superscript: re.Pattern[str]
     superscripts: dict[str, str]
-    comparators: tuple[tuple[re.Pattern[str], str], ...]
+    comparators: re.Pattern[str]  # one alternative per symbol, named c0, c1, …
+    symbols: tuple[str, ...]
+    number_ahead: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -51,17 +54,15 @@ def _tables() -> _Tables:
     sup = data["superscripts"]
     numbers = "|".join(data["number_words"])
     follows_number = rf"(?=\s*(?:[-+]?\d|\.\d|(?:{numbers})\b))"
-    comparators = tuple(
-        (
-            re.compile(
-                rf"(?:(?<![\w-])(?:{c['words']})\b|(?:{c['symbols']})){follows_number}", re.I
-            ),
-            c["symbol"],
-        )
-        for c in data["comparator_phrases"]
+    phrases = data["comparator_phrases"]
+    alternation = "|".join(
+        rf"(?P<c{i}>(?<![\w-])(?:{c['words']})\b|(?:{c['symbols']}))" for i, c in enumerate(phrases)
     )
+    comparators = re.compile(rf"(?:{alternation}){follows_number}", re.I)
+    symbols = tuple(c["symbol"] for c in phrases)
     superscript = re.compile(f"[{''.join(sup)}]+")
-    return _Tables(translate, superscript, sup, comparators)
+    number_ahead = re.compile(rf"\d|\b(?i:{numbers})\b")
+    return _Tables(translate, superscript, sup, comparators, symbols, number_ahead)
 
 
 def _superscript_digits(match: re.Match[str], text: str) -> str:
@@ -76,6 +77,8 @@ def normalize_unicode(text: str) -> str:
     Full-width punctuation and digits, ligatures and compatibility units (``㎎``) fold to their
     plain forms; dashes, quotes and no-break spaces are unified.
     """
+    if text.isascii():
+        return text  # nothing for NFKC, superscripts or the unicode table to do
     tables = _tables()
     text = tables.superscript.sub(lambda m: _superscript_digits(m, text), text)
     text = _CIRCLED.sub(lambda m: f"({int(unicodedata.numeric(m.group()))}) ", text)
@@ -86,7 +89,7 @@ def normalize_unicode(text: str) -> str:
 
 def unescape_markdown(text: str) -> str:
     """Registry API v2 text is markdown: ``\\>= 4`` means ``>= 4``."""
-    return _MARKDOWN_ESCAPE.sub(r"\1", text)
+    return _MARKDOWN_ESCAPE.sub(r"\1", text) if "\\" in text else text
 
 
 def normalize_comparators(text: str) -> str:
@@ -95,14 +98,18 @@ def normalize_comparators(text: str) -> str:
     Word comparators become symbols only before a number ("more than 3 months" -> "> 3
     months"), so "more than moderate" is left alone.
     """
-    for regex, symbol in _tables().comparators:
-        text = regex.sub(symbol, text)
+    tables = _tables()
+    if not tables.number_ahead.search(text):
+        return text  # every rewrite here needs a number after the comparator
+    text = tables.comparators.sub(lambda m: tables.symbols[int(m.lastgroup[1:])], text)
     return _SYMBOL_SPACING.sub(lambda m: f"{m.group(1)} {m.group(2)} " if m.group(1)
                                else f"{m.group(2)} ", text)
 
 
 def normalize_multiplication(text: str) -> str:
     """``1.5x ULN``, ``1.5 X 10*9`` -> ``1.5 × ULN``, ``1.5 × 10^9``."""
+    if not _DIGIT.search(text):
+        return text
     text = _TEN_POWER.sub(r"10^\1", text)
     return _TIMES.sub(" \u00d7 ", text)
 

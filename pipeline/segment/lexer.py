@@ -72,6 +72,8 @@ class BulletRule:
 @dataclass(frozen=True)
 class LexRules:
     bullets: tuple[BulletRule, ...]
+    any_bullet: re.Pattern[str]  # every bullet rule as one alternation, groups b0, b1, …
+    inline_bullet: re.Pattern[str]  # the rules that may start a criterion inside a line
     header: re.Pattern[str]
     keyword_sections: tuple[tuple[re.Pattern[str], str | None], ...]
     prefix_stopwords: frozenset[str]
@@ -115,8 +117,13 @@ def lex_rules() -> LexRules:
     soft = tuple(
         (re.compile(s["pattern"], re.IGNORECASE), s["section"]) for s in sections["soft_headers"]
     )
+    inline = [i for i, b in enumerate(bullet_data) if b["inline"] and b["kind"] != "circled"]
     return LexRules(
         bullets=bullets,
+        any_bullet=re.compile("|".join(f"(?P<b{i}>{b['pattern']})"
+                                       for i, b in enumerate(bullet_data))),
+        inline_bullet=re.compile("|".join(f"(?P<b{i}>{bullet_data[i]['pattern']})"
+                                          for i in inline)),
         header=header,
         keyword_sections=keyword_sections,
         prefix_stopwords=frozenset(sections["header_prefix_stopwords"]),
@@ -260,7 +267,11 @@ def match_marker(text: str, pos: int, end: int) -> Marker | None:
 
 
 def _match_one(text: str, pos: int, end: int) -> Marker | None:
-    for rule in lex_rules().bullets:
+    rules_ = lex_rules()
+    first = rules_.any_bullet.match(text, pos, end)
+    if first is None:
+        return None  # no rule matches here: one regex instead of one per rule
+    for rule in rules_.bullets[int(first.lastgroup[1:]):]:
         match = rule.regex.match(text, pos, end)
         if match is None or match.end() == pos:
             continue
@@ -281,23 +292,22 @@ def _inline_candidates(text: str, start: int, end: int) -> Iterator[Marker]:
     Bullets without an order (``o``, ``-``, ``•``) count only after ``.``, ``:`` or ``;`` and
     before a capital, so "18 - 65" never splits.
     """
-    for rule in lex_rules().bullets:
-        if not rule.inline or rule.kind == "circled":
+    rules_ = lex_rules()
+    for match in rules_.inline_bullet.finditer(text, start, end):
+        rule = rules_.bullets[int(match.lastgroup[1:])]
+        pos, after = match.start(), match.end()
+        if pos == start or not text[pos - 1].isspace():
             continue
-        for match in rule.regex.finditer(text, start, end):
-            pos, after = match.start(), match.end()
-            if pos == start or not text[pos - 1].isspace():
+        if after < end and not text[after].isspace() and rule.space_required:
+            continue
+        marker = _make_marker(rule, text, pos, after)
+        before = text[max(start, pos - 4) : pos]
+        if rule.kind == "symbol":
+            if not _PUNCT_BEFORE.search(before) or not _CAPITAL_AFTER.match(text, after, end):
                 continue
-            if after < end and not text[after].isspace() and rule.space_required:
-                continue
-            marker = _make_marker(rule, text, pos, after)
-            before = text[max(start, pos - 4) : pos]
-            if rule.kind == "symbol":
-                if not _PUNCT_BEFORE.search(before) or not _CAPITAL_AFTER.match(text, after, end):
-                    continue
-            elif marker.style.endswith(".") and not _PUNCT_BEFORE.search(before):
-                continue  # "… version 2. The …" is not an enumeration; "…; 2. The …" is
-            yield marker
+        elif marker.style.endswith(".") and not _PUNCT_BEFORE.search(before):
+            continue  # "… version 2. The …" is not an enumeration; "…; 2. The …" is
+        yield marker
 
 
 def inline_splits(text: str, start: int, end: int, lead: Marker | None) -> list[Marker]:
