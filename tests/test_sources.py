@@ -204,3 +204,10 @@ def test_sources_json_without_criteria_names_the_problem(tmp_path: Path) -> None
     path.write_text(json.dumps({"hello": "world"}))
     record = one(path)
     assert record.error and "no criteria found" in record.error
+
+
+def test_sources_files_without_records_give_an_empty_row(tmp_path: Path) -> None:
+    for name, data in (("a.jsonl", b""), ("b.csv", b"nct_id,criteria\n"), ("c.json", b"[]")):
+        (tmp_path / name).write_bytes(data)
+        [record] = records(tmp_path / name)
+        assert record.text is None and (record.error or record.warning), name

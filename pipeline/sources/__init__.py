@@ -102,6 +102,10 @@ def guard(records: Iterator[Record], name: str, source: str) -> Iterator[Record]
         yield error_record(name, source, "unreadable",
                            f"could not read the file{where}: {type(exc).__name__}: {exc}",
                            trial_id=f"{stem_id(name)}:{count + 1}" if count else None)
+        return
+    if count == 0:  # an empty JSONL or a CSV with a header only: say so with an empty row
+        yield Record(stem_id(name), source, "empty", None, {}, None,
+                     "the file holds no records")
 
 
 def iter_input_files(
