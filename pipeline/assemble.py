@@ -49,11 +49,12 @@ def criterion_rows(record_key: str, trial_id: str, seg: Segmentation) -> list[Ro
     ]
 
 
-def entity_rows(doc: Any, criterion: Row, span_group: str, context_columns: tuple[str, ...],
-                attribute: Callable[[str], str]) -> list[Row]:
+def entity_rows(doc: Any, criterion: Row, span_group: str,
+                context_columns: tuple[str, ...]) -> list[Row]:
     """Rows of one criterion's tagged Doc: rule mentions keep their exact, typed span."""
     base = criterion["start"]
     text = criterion["text"]
+    flags = doc._.elig_flags or {}
     found = []
     for span, mention in zip(doc.spans[span_group], doc._.elig_mentions):
         start, end = (mention.start, mention.end) if mention else (span.start_char, span.end_char)
@@ -76,8 +77,8 @@ def entity_rows(doc: Any, criterion: Row, span_group: str, context_columns: tupl
             "concept": mention.concept if mention else None,
             "method": "rule" if mention else "ner",
         }
-        row.update({column: bool(getattr(span._, attribute(column))) for column in
-                    context_columns})
+        set_here = flags.get((span.start, span.end, span.label_), ())
+        row.update({column: column in set_here for column in context_columns})
         found.append(row)
     found.sort(key=lambda r: (r["start"], r["end"], r["label"]))
     for n, row in enumerate(found, start=1):

@@ -87,7 +87,7 @@ def test_rules_context_rules_modify_their_example_target() -> None:
     from medspacy.context import ConText  # noqa: F401
     from spacy.tokens import Span
 
-    from pipeline.tag.context import attribute, context_config, context_rules
+    from pipeline.tag.context import context_config, context_flags, context_rules
     from pipeline.tag.tokenizer import blank
 
     categories = rules.load("context")["categories"]
@@ -110,7 +110,8 @@ def test_rules_context_rules_modify_their_example_target() -> None:
         assert any(m.category == rule.category for m in graph.modifiers), data["literal"]
         if target is not None and rule.category in categories:
             span: Span = doc.spans["t"][0]
-            assert getattr(span._, attribute(categories[rule.category])), data["literal"]
+            flags = context_flags(doc).get((span.start, span.end, span.label_), frozenset())
+            assert categories[rule.category] in flags, data["literal"]
 
 
 def test_rules_positional_examples_behave() -> None:

