@@ -52,3 +52,16 @@ def test_context_exclusion_section_is_not_negation(tag) -> None:
     # The same text in an exclusion list is not negated: polarity lives in criteria.section.
     rows = tag("Pregnancy or breastfeeding")
     assert not rows["Pregnancy"]["negated"]
+
+
+def test_abbreviation_defined_in_one_criterion_gives_long_form_elsewhere() -> None:
+    tagger = EntityTagger("rules", quiet=True)
+    criteria = [
+        {"trial_id": "T", "criterion_id": "T:1", "start": 0,
+         "text": "Absolute neutrophil count (ANC) ≥ 1.5 x 10^9/L"},
+        {"trial_id": "T", "criterion_id": "T:2", "start": 60, "text": "ANC < 1000/mm3"},
+        {"trial_id": "U", "criterion_id": "U:1", "start": 0, "text": "ANC < 500/mm3"},
+    ]
+    rows = tagger.tag_criteria(criteria)
+    anc = {(r["trial_id"], r["criterion_id"]): r["long_form"] for r in rows if r["text"] == "ANC"}
+    assert anc == {("T", "T:2"): "Absolute neutrophil count", ("U", "U:1"): None}

@@ -18,10 +18,24 @@ from pipeline.tag.component import SPAN_GROUP
 from pipeline.tag.constraints import extract
 from pipeline.tag.context import context_columns
 
-__all__ = ["EntityTagger", "default_model", "RULES_ONLY"]
+__all__ = ["EntityTagger", "abbreviations", "default_model", "RULES_ONLY"]
 
 RULES_ONLY = "rules"
 MODEL_NAME = "criteria_ner"
+
+
+def abbreviations(doc: Doc) -> list[tuple[str, str]]:
+    """(short form, long form) pairs scispaCy's AbbreviationDetector found in a Doc.
+
+    Pairs whose short form has no capital letter ("msec (for females)") or whose long form is
+    the short form again are dropped; long forms are given on one line.
+    """
+    pairs = []
+    for short in doc._.abbreviations:
+        long = " ".join(short._.long_form.text.split()).rstrip(" (,;")
+        if any(c.isupper() for c in short.text) and long.lower() != short.text.lower():
+            pairs.append((short.text, long))
+    return pairs
 
 
 def default_model() -> Path | None:
@@ -53,22 +67,29 @@ class EntityTagger:
         return self.tag_criteria(criteria)
 
     def tag_criteria(self, criteria: Iterable[Row]) -> list[Row]:
+        """Entity rows of any number of criteria (of any number of trials), in one stream."""
         criteria = list(criteria)
         if self.model is None:
             criteria, texts = self._rules_first(criteria)
         else:
             texts = [c["text"] for c in criteria]
         rows: list[Row] = []
+        defined: dict[str, dict[str, str]] = {}  # trial -> short form -> long form
         for criterion, doc in zip(criteria, self.nlp.pipe(texts, batch_size=self.batch_size)):
             rows.extend(entity_rows(doc, criterion, SPAN_GROUP, self.columns))
+            for short, long in abbreviations(doc):
+                defined.setdefault(criterion["trial_id"], {}).setdefault(short, long)
+        for row in rows:
+            row["long_form"] = defined.get(row["trial_id"], {}).get(row["text"])
         return rows
 
     def _rules_first(self, criteria: list[Row]) -> tuple[list[Row], list[Doc]]:
-        """Without a model, only criteria in which the rules found something need a Doc."""
+        """Without a model, only criteria in which the rules found something, or that may
+        define an abbreviation ("… (ANC)"), need a Doc."""
         kept, docs = [], []
         for criterion in criteria:
             mentions = extract(criterion["text"])
-            if mentions:
+            if mentions or "(" in criterion["text"]:
                 doc = self.nlp.make_doc(criterion["text"])
                 doc._.elig_mentions = mentions
                 kept.append(criterion)
