@@ -91,3 +91,21 @@ class ContextComponent:
             doc = self.context(doc)
             doc._.elig_flags = context_flags(doc)
         return doc
+
+
+@Language.factory("elig_abbreviations")
+def make_abbreviations(nlp: Language, name: str):
+    return AbbreviationComponent(nlp, name)
+
+
+class AbbreviationComponent:
+    """scispaCy's AbbreviationDetector, run only on Docs with a parenthesis: a definition such
+    as "absolute neutrophil count (ANC)" needs one, and most criteria have none."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        from scispacy.abbreviation import AbbreviationDetector
+
+        self.detector = AbbreviationDetector(nlp, name=name)
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self.detector(doc) if "(" in doc.text else doc

@@ -9,8 +9,6 @@ from spacy.language import Language
 
 import warnings
 
-from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
-
 from pipeline.tag import component  # noqa: F401  (registers elig_constraints)
 
 # scispaCy runs an empty Matcher on Docs without abbreviation candidates; spaCy warns each time.
@@ -30,7 +28,7 @@ def build_nlp(model: str | Path | None = None) -> Language:
     """
     nlp = spacy.load(model) if model is not None else blank()
     nlp.add_pipe("elig_constraints", config={"span_group": component.SPAN_GROUP})
-    nlp.add_pipe("abbreviation_detector")  # scispaCy: "absolute neutrophil count (ANC)"
+    nlp.add_pipe("elig_abbreviations")  # scispaCy's detector: "absolute neutrophil count (ANC)"
     nlp.add_pipe("sentencizer", name="elig_sentences", config={"punct_chars": SENTENCE_PUNCT})
     nlp.add_pipe("elig_context", config={"span_group": component.SPAN_GROUP})
     return nlp
