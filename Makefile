@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXTRAS ?= test,notebooks,spark
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench browser screenshot clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,26 @@ setup: $(STAMP)
 run: setup
 	$(PY) -m pipeline parse data/raw --out data/processed --overwrite
 
-test: setup
+test: setup browser
 	$(PY) -m pytest
+
+# The browser test needs Debian's Chromium; install it when missing (root or sudo). Without
+# it the browser test is skipped with a message, the rest of the suite still runs.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  ( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends chromium ) >/dev/null 2>&1 \
+	  || echo "note: could not install chromium; the browser test will be skipped"; }
+
+# The README's picture of the seed trial's review page (notebooks/review-NCT06145308.png).
+screenshot: setup browser
+	$(PY) -m pipeline review data/raw/NCT06145308.txt --out data/processed/review-NCT06145308.html
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	  --disable-background-networking --disable-component-update --disable-sync \
+	  --hide-scrollbars --user-data-dir=$$(mktemp -d) --window-size=1280,2000 \
+	  --screenshot=notebooks/review-NCT06145308.png \
+	  file://$(CURDIR)/data/processed/review-NCT06145308.html
 
 bench: setup
 	$(PY) -m pipeline bench

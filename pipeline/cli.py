@@ -228,6 +228,35 @@ def evaluate_chia_command(
         typer.echo(line)
 
 
+@app.command()
+def review(
+    inputs: Annotated[list[Path], typer.Argument(
+        help="files or directories to parse, or the --out directory of a parse run")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write")] = Path(
+        "review.html"),
+    trial: Annotated[Optional[list[str]], typer.Option(
+        "--trial", help="only this trial (repeatable)")] = None,
+    model: Annotated[Optional[str], typer.Option(
+        "--model", help="spaCy pipeline directory or 'rules' (when parsing)")] = None,
+) -> None:
+    """Write one self-contained HTML page to look at what the parser found."""
+    import pipeline
+    from pipeline.review import write_review
+
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        _fail(f"input not found: {', '.join(missing)}")
+    if len(inputs) == 1 and (inputs[0] / "trials.parquet").exists():
+        tables = pipeline.read_tables(inputs[0], allow_partial=True)
+    else:
+        tables = pipeline.parse_files(inputs, model=model)
+    if trial and not set(trial) & set(tables.trials.trial_id):
+        _fail(f"no trial {', '.join(trial)} in {', '.join(map(str, inputs))}")
+    write_review(tables, out, trial)
+    shown = len(trial) if trial else len(tables.trials)
+    typer.echo(f"wrote {out} ({shown} trials)")
+
+
 def main() -> None:
     app(prog_name="python -m pipeline")
 

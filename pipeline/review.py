@@ -1,0 +1,167 @@
+"""A self-contained HTML review page of a parse: what a clinician checks by looking.
+
+``render(tables)`` turns the three tables into one page: the run's trials with their status,
+each criterion in its section and place in the tree, its entities highlighted by displaCy, a table of the typed values, windows and context flags, and the trials that failed
+with their messages. Everything is inline (no script, font or stylesheet is fetched) and every
+piece of text from the input is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+__all__ = ["COLORS", "displacy_doc", "displacy_html", "render", "render_criterion",
+           "write_review"]
+
+COLORS = {
+    "condition": "#f9c3c3", "drug": "#c3e6f9", "procedure": "#d9c3f9", "measurement": "#fde7a9",
+    "observation": "#e8e8e8", "device": "#c8f0d8", "value": "#ffd59e", "temporal": "#b9f3e4",
+    "age": "#ffe0f0", "sex": "#f0e0ff", "pregnancy": "#ffd0e0",
+}
+FLAGS = ("negated", "historical", "hypothetical", "exception")
+_SECTIONS = ("inclusion", "exclusion", "unknown")
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;max-width:1200px}
+h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:2px solid #444}
+h3{font-size:15px;margin:16px 0 6px;text-transform:capitalize}
+.meta{color:#555;font-size:13px}.status-ok{color:#17623a}.status-error{color:#a11}
+.status-empty{color:#886000}.criterion{margin:6px 0;padding:4px 8px;border-left:3px solid #ccc}
+.bullet{color:#888;margin-right:6px;font-family:monospace}.ents{line-height:2.1}
+.entities{line-height:2.2!important;padding:0!important;display:inline}
+table{border-collapse:collapse;font-size:12px;margin:4px 0 8px}
+td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}th{background:#f4f4f4}
+.flag{background:#333;color:#fff;border-radius:3px;padding:0 4px;font-size:10px;margin-right:2px}
+.errors li{margin:4px 0}
+"""
+
+
+def _e(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return html.escape(str(value))
+
+
+def displacy_doc(text: str, base: int, entities: pd.DataFrame) -> dict:
+    """displaCy's manual format for one criterion; where spans overlap, the first one is kept
+    (displaCy draws no overlaps; the table below each criterion lists them all)."""
+    ents, cursor = [], 0
+    for ent in entities.sort_values(["start", "end"]).itertuples():
+        start, end = ent.start - base, ent.end - base
+        if start < cursor or start < 0 or end > len(text):
+            continue
+        ents.append({"start": start, "end": end, "label": ent.label})
+        cursor = end
+    return {"text": text, "ents": ents, "title": None}
+
+
+def displacy_html(text: str, base: int, entities: pd.DataFrame) -> str:
+    """The criterion with its entities marked by displaCy (it escapes the text)."""
+    from spacy import displacy
+
+    return displacy.render(displacy_doc(text, base, entities), style="ent", manual=True,
+                           page=False, jupyter=False, options={"colors": COLORS})
+
+
+def _value_cell(ent: object) -> str:
+    comparator = getattr(ent, "comparator", None)
+    if comparator is None or (isinstance(comparator, float) and pd.isna(comparator)):
+        return ""
+    low, high, unit = (_e(getattr(ent, k)) for k in ("value_low", "value_high", "unit"))
+    if comparator == "between":
+        return f"{low} – {high} {unit}"
+    return f"{_e(comparator)} {low or high} {unit}"
+
+
+def _window_cell(ent: object) -> str:
+    start, end = getattr(ent, "window_start_days"), getattr(ent, "window_end_days")
+    if pd.isna(start) and pd.isna(end):
+        return ""
+    show = lambda d: "open" if pd.isna(d) else f"{d:g}"  # noqa: E731
+    return f"{show(start)} .. {show(end)} days ({_e(ent.anchor)})"
+
+
+def _entity_table(entities: pd.DataFrame) -> str:
+    if entities.empty:
+        return ""
+    rows = []
+    for ent in entities.sort_values(["start", "end"]).itertuples():
+        flags = "".join(f'<span class="flag">{f}</span>' for f in FLAGS if getattr(ent, f, False))
+        rows.append(f"<tr><td>{_e(ent.label)}</td><td>{_e(ent.text)}</td>"
+                    f"<td>{_e(getattr(ent, 'concept', None))}</td><td>{_value_cell(ent)}</td>"
+                    f"<td>{_window_cell(ent)}</td><td>{flags}</td>"
+                    f"<td>{_e(getattr(ent, 'long_form', None))}</td></tr>")
+    head = ("<tr><th>label</th><th>text</th><th>concept</th><th>value</th><th>window</th>"
+            "<th>context</th><th>long form</th></tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def render_criterion(criterion: object, entities: pd.DataFrame) -> str:
+    """One criterion: marker, highlighted text, and its typed entities."""
+    depth = int(criterion.depth)
+    bullet = f'<span class="bullet">{_e(criterion.bullet)}</span>' if criterion.bullet else ""
+    return (f'<div class="criterion" data-criterion-id="{_e(criterion.criterion_id)}" '
+            f'style="margin-left:{depth * 28}px">{bullet}'
+            f'{displacy_html(criterion.text, criterion.start, entities)}'
+            f"{_entity_table(entities)}</div>")
+
+
+def _trial(trial: object, criteria: pd.DataFrame, entities: pd.DataFrame) -> str:
+    fields = ", ".join(f"{k.replace('_', ' ')}: {_e(getattr(trial, k))}" for k in
+                       ("minimum_age", "maximum_age", "sex", "healthy_volunteers")
+                       if getattr(trial, k, None) not in (None, ""))
+    parts = [f'<section class="trial" data-trial-id="{_e(trial.trial_id)}">'
+             f"<h2>{_e(trial.trial_id)} <span class=\"status-{_e(trial.status)}\">"
+             f"({_e(trial.status)})</span></h2>"
+             f'<div class="meta">{_e(trial.source)} · {int(trial.n_criteria)} criteria'
+             f"{' · ' + fields if fields else ''}</div>"]
+    if trial.status == "error":
+        parts.append(f'<p class="status-error">{_e(trial.error)}</p>')
+    by_criterion = {key: group for key, group in entities.groupby("criterion_id")}
+    for section in _SECTIONS:
+        rows = criteria[criteria.section == section]
+        if rows.empty:
+            continue
+        parts.append(f"<h3>{section} criteria</h3>")
+        for criterion in rows.itertuples():
+            parts.append(render_criterion(criterion, by_criterion.get(
+                criterion.criterion_id, entities.iloc[0:0])))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render(trials: pd.DataFrame, criteria: pd.DataFrame, entities: pd.DataFrame,
+           trial_ids: Iterable[str] | None = None, title: str = "Criteria review") -> str:
+    """The whole page for the given tables (optionally only some trials)."""
+    if trial_ids is not None:
+        wanted = set(trial_ids)
+        trials = trials[trials.trial_id.isin(wanted)]
+    counts = trials.status.value_counts().to_dict()
+    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "empty", "error"))
+    errors = trials[trials.status == "error"]
+    body = [f"<h1>{_e(title)}</h1><p class=\"meta\">{len(trials)} trials: {summary}</p>"]
+    if not errors.empty:
+        items = "".join(f"<li><b>{_e(t.trial_id)}</b> ({_e(t.source)}): {_e(t.error)}</li>"
+                        for t in errors.itertuples())
+        body.append(f'<h2>Trials with errors</h2><ul class="errors">{items}</ul>')
+    by_trial_c = {k: g for k, g in criteria.groupby("trial_id")}
+    by_trial_e = {k: g for k, g in entities.groupby("trial_id")}
+    for trial in trials.itertuples():
+        body.append(_trial(trial, by_trial_c.get(trial.trial_id, criteria.iloc[0:0]),
+                           by_trial_e.get(trial.trial_id, entities.iloc[0:0])))
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
+            f"<body>{''.join(body)}</body></html>")
+
+
+def write_review(tables: object, out: Path, trial_ids: Iterable[str] | None = None) -> Path:
+    """Write the page of a ``ParseResult`` to ``out`` (atomically)."""
+    out = Path(out)
+    page = render(tables.trials, tables.criteria, tables.entities, trial_ids)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    return out

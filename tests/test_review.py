@@ -1,0 +1,64 @@
+"""The review page: self-contained, escaped, every criterion in its place, errors listed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pipeline
+from conftest import REPO
+from pipeline.review import render
+
+
+@pytest.fixture(scope="module")
+def seed(seed_text: str):
+    return pipeline.parse_text(seed_text, trial_id="NCT06145308", model="rules")
+
+
+def test_review_has_every_criterion_and_no_external_resource(seed) -> None:
+    page = render(seed.trials, seed.criteria, seed.entities)
+    assert page.count('data-criterion-id="') == 22
+    assert not re.search(r"""(?:src|href)\s*=\s*["'](?!#)""", page)
+    assert "<script" not in page
+    assert "inclusion criteria" in page and "exclusion criteria" in page
+    assert "-28 .. 0 days (enrollment)" in page and "first_dose" in page
+
+
+def test_review_escapes_input_text() -> None:
+    result = pipeline.parse_text("Inclusion Criteria:\n- <script>alert(1)</script> & age > 18",
+                                 trial_id="<b>x</b>", model="rules")
+    page = render(result.trials, result.criteria, result.entities)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)" in page
+    assert "<b>x</b>" not in page
+
+
+def test_review_lists_errors_and_filters_trials(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("{oops")
+    (tmp_path / "NCT90000300.txt").write_text("Inclusion Criteria:\n- Adults")
+    tables = pipeline.parse_files([tmp_path], model="rules")
+    page = render(tables.trials, tables.criteria, tables.entities)
+    assert "Trials with errors" in page and "invalid JSON" in page
+    only = render(tables.trials, tables.criteria, tables.entities, ["NCT90000300"])
+    assert "invalid JSON" not in only and only.count("data-criterion-id") == 1
+
+
+def test_review_cli_from_inputs_and_from_a_run(tmp_path: Path) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=REPO,
+                              capture_output=True, text=True, timeout=300)
+
+    page = tmp_path / "seed.html"
+    done = cli("review", "data/raw/NCT06145308.txt", "--out", str(page), "--model", "rules")
+    assert done.returncode == 0, done.stderr
+    assert page.read_text().count("data-criterion-id") == 22
+    out = tmp_path / "run"
+    assert cli("parse", "data/raw/text", "--out", str(out), "--model", "rules").returncode == 0
+    run_page = tmp_path / "run.html"
+    done = cli("review", str(out), "--out", str(run_page), "--trial", "NCT03861299")
+    assert done.returncode == 0 and "NCT03861299" in run_page.read_text()
+    missing = cli("review", str(out), "--out", str(run_page), "--trial", "NCT00000000")
+    assert missing.returncode == 2 and "no trial" in missing.stderr
