@@ -17,11 +17,11 @@ from pipeline.assemble import Row, entity_rows
 from pipeline.tag.component import SPAN_GROUP
 from pipeline.tag.constraints import extract
 from pipeline.tag.context import context_columns
+from pipeline.train import MODEL_DIR, MODEL_NAME
 
 __all__ = ["EntityTagger", "abbreviations", "default_model", "RULES_ONLY"]
 
 RULES_ONLY = "rules"
-MODEL_NAME = "criteria_ner"
 
 
 def abbreviations(doc: Doc) -> list[tuple[str, str]]:
@@ -40,8 +40,7 @@ def abbreviations(doc: Doc) -> list[tuple[str, str]]:
 
 def default_model() -> Path | None:
     """The model shipped in ``models/`` next to the package, if it is there."""
-    path = Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
-    return path if (path / "config.cfg").exists() else None
+    return MODEL_DIR if (MODEL_DIR / "config.cfg").exists() else None
 
 
 class EntityTagger:
