@@ -1,0 +1,179 @@
+"""The model card (``README.md``) and ``meta.json`` fields of a trained criteria NER model.
+
+Written by the training command from the dev scores it has just measured, so the card never
+drifts from the model next to it. The experiments table is the record of what was tried when
+the shipped configuration was chosen; it is text, not measured by each run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from string import Template
+
+from spacy.language import Language
+
+from pipeline.evaluate.chia import ChiaReport
+from pipeline.train.brat import DEV_PERCENT, EVALUATED, SPLIT_SALT, VARIANT, ChiaFile, dev_trials
+
+__all__ = ["CHIA_CITATION", "score_table", "update_meta", "write_card"]
+
+CHIA_CITATION = (
+    "Kury F, Butler A, Yuan C, Fu L, Sun Y, Liu H, Sim I, Carini S, Weng C. Chia, a large "
+    "annotated corpus of clinical trial eligibility criteria. Sci Data 7, 281 (2020). "
+    "https://doi.org/10.1038/s41597-020-00620-0"
+)
+CHIA_SOURCE = {
+    "name": "Chia (chia_with_scope, shared portion)",
+    "url": "https://doi.org/10.6084/m9.figshare.11855817.v2",
+    "license": "CC BY 4.0",
+    "author": "Kury F, et al.",
+    "citation": CHIA_CITATION,
+}
+SPLIT_RULE = (f"dev iff int(sha256('{SPLIT_SALT}:' + NCT id).hexdigest()[:8], 16) % 100 < "
+              f"{DEV_PERCENT}")
+
+EXPERIMENTS = """\
+All NER (transition-based, hidden width 64), CNN tok2vec with MultiHashEmbed over NORM, PREFIX,
+SUFFIX, SHAPE (rows 5000/1000/2500/2500), maxout window encoder, seed 0, best of 12,000 steps with
+patience 2,000; scored with `evaluate chia --split dev`; words/s as under *Speed*.
+
+| tok2vec width / depth / window, dropout | dev strict micro-F1 | relaxed micro-F1 | words/s |
+|---|---:|---:|---:|
+| 96 / 4 / 1, 0.1 (spaCy's CPU "efficiency" default) | 0.623 | 0.757 | 32,481 |
+| 64 / 2 / 1, 0.1 | 0.611 | 0.742 | 68,704 |
+| 64 / 2 / 1, 0.2 | 0.617 | 0.752 | 68,618 |
+| 64 / 2 / 2, 0.2 | 0.625 | 0.761 | 56,535 |
+| **64 / 3 / 1, 0.2 (shipped)** | **0.626** | **0.761** | **54,571** |
+
+Not tried in this round (time), with the reason each was put last: a span categorizer (nested
+spans are 6 % of dev gold spans, recall NER cannot reach; an earlier calibration gave about
+0.655) scores every 1-8-token n-gram through a 128-wide maxout, by a count of multiply-adds about
+ten times the tok2vec's work per token, well outside the 50k words/s budget; `spacy pretrain` on
+unlabelled criteria and wider nets gave nothing in that calibration; LCT's types (Condition-Name,
+Eq-Comparison, ...) do not map one to one onto Chia's spans, and adding only its conditions,
+drugs and procedures would teach that LCT's values and times are not entities.
+"""
+
+CARD = Template("""\
+# criteria_ner — eligibility-criteria entities (spaCy, CNN, CPU)
+
+A spaCy $spacy_version pipeline (`$pipeline`) that tags $labels in one eligibility criterion at a
+time. Trained from scratch on the Chia corpus; no pretrained weights or vectors.
+
+```python
+import spacy
+nlp = spacy.load("models/criteria_ner")  # the package must be installed: elig.tokenizer.v1
+doc = nlp("History of tuberculosis or hepatitis B infection within 6 months")
+[(e.text, e.label_) for e in doc.ents]
+```
+
+## Training data and licence
+
+Chia (Kury et al. 2020), variant `$variant`, the shared portion of this project's evaluation
+data (809 trials; the 191 held-out trials were never seen). **Licence: CC BY 4.0**; cite:
+
+> $citation
+
+Conversion (`pipeline/train/brat.py`): one criterion line = one example; `.txt` read with
+`newline=""` so CRLF offsets line up; a discontinuous span becomes its full extent (first start to
+last end); edge whitespace trimmed; spans whose offsets miss their text or that cross a line are
+dropped (2 of 26,285 in the eight types); overlapping spans: NER keeps the longest, evaluation
+keeps them all (so nested gold spans cost recall). Labels are the Chia types in lower case.
+
+Split by trial: $split_rule ($n_dev dev trials, listed at the end; the others are training data).
+The training run keeps the checkpoint with the best dev F1 (spaCy's `model-best`).
+
+## Dev scores ($files files, $lines criterion lines, $words words)
+
+Strict = exact span and label; relaxed = overlap and label. Gold: every span of the eight types.
+
+$table
+
+Published strict micro-F1 on Chia (GPU transformers, other splits): PubMedBERT 0.622, RoBERTa
+pre-trained on clinical text 0.658.
+
+## Speed
+
+$speed words/s single process on one CPU core (`nlp.pipe(lines, batch_size=256)` over the dev
+criterion lines, words = `str.split`), measured where it was trained.
+
+## Training
+
+```sh
+$command
+```
+
+Config: `pipeline/configs/ner.cfg` (also saved here as `config.cfg`); seed 0; CPU;
+$train_minutes min wall time on a 2-core machine (conversion, training, model-best).
+
+## What was tried
+
+$experiments
+
+## Dev trials
+
+$dev_list
+""")
+
+
+def score_table(report: ChiaReport) -> str:
+    """Per-label strict P/R/F1 and relaxed F1, micro last, as a markdown table."""
+    rows = ["| label | gold | strict P | strict R | strict F1 | relaxed P | relaxed R | "
+            "relaxed F1 |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, counts in report.rows():
+        sp, sr, sf = counts.strict_prf()
+        rp, rr, rf = counts.relaxed_prf()
+        name = f"**{label}**" if label == "micro" else label
+        rows.append(f"| {name} | {counts.gold} | {sp:.3f} | {sr:.3f} | {sf:.3f} | {rp:.3f} | "
+                    f"{rr:.3f} | {rf:.3f} |")
+    return "\n".join(rows)
+
+
+def _scores(report: ChiaReport) -> dict[str, dict[str, float]]:
+    out = {}
+    for label, counts in report.rows():
+        sp, sr, sf = counts.strict_prf()
+        rp, rr, rf = counts.relaxed_prf()
+        out[label] = {"strict_p": round(sp, 4), "strict_r": round(sr, 4), "strict_f": round(sf, 4),
+                      "relaxed_p": round(rp, 4), "relaxed_r": round(rr, 4),
+                      "relaxed_f": round(rf, 4), "gold": counts.gold}
+    return out
+
+
+def update_meta(nlp: Language, report: ChiaReport, speed: float, dev_files: list[ChiaFile],
+                name: str) -> None:
+    """Model card fields in ``meta.json``: data, licence, split, dev scores, speed."""
+    micro = report.micro.strict_prf()
+    nlp.meta.update({
+        "name": name,
+        "version": "1.0.0",
+        "description": "Eligibility-criteria entities (condition, drug, procedure, measurement, "
+                       "observation, device, value, temporal); CNN NER trained on Chia.",
+        "license": "CC BY 4.0 (training data: Chia)",
+        "author": "elig-criteria-pipeline",
+        "sources": [CHIA_SOURCE],
+    })
+    nlp.meta["performance"] = {"chia_dev_strict_f": round(micro[2], 4),
+                               "chia_dev_strict_p": round(micro[0], 4),
+                               "chia_dev_strict_r": round(micro[1], 4),
+                               "words_per_second": round(speed)}
+    nlp.meta["chia_dev"] = {"split": SPLIT_RULE, "variant": VARIANT, "evaluated": list(EVALUATED),
+                            "trials": dev_trials(dev_files), "scores": _scores(report)}
+
+
+def write_card(out: Path, nlp: Language, report: ChiaReport, speed: float, command: str,
+               train_seconds: float) -> Path:
+    """``out/README.md`` from the template, with this model's own figures."""
+    trials = nlp.meta["chia_dev"]["trials"]
+    text = CARD.substitute(
+        spacy_version=nlp.meta.get("spacy_version", ""), pipeline=", ".join(nlp.pipe_names),
+        labels=", ".join(EVALUATED), variant=VARIANT, citation=CHIA_CITATION,
+        split_rule=f"`{SPLIT_RULE}`", n_dev=len(trials), files=report.files,
+        lines=report.lines_, words=f"{report.words:,}", table=score_table(report),
+        speed=f"{speed:,.0f}", command=command or "python -m pipeline train",
+        train_minutes=f"{train_seconds / 60:.0f}", experiments=EXPERIMENTS.strip(),
+        dev_list=", ".join(trials),
+    )
+    path = out / "README.md"
+    path.write_text(text, encoding="utf-8")
+    return path

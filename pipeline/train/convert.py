@@ -1,0 +1,94 @@
+"""Gold criterion lines -> spaCy ``Doc``s and ``DocBin``s for ``spacy train``.
+
+Each non-empty line of a Chia document is one ``Doc`` tokenized by the criteria tokenizer
+(``elig.tokenizer.v1``), so training sees the tokens the shipped pipeline sees. NER gets the
+non-overlapping longest-first subset in ``doc.ents``; all spans also go to ``doc.spans["sc"]``
+for a span categorizer. A gold span whose edges fall inside a token is widened to whole tokens
+(``alignment_mode="expand"``); :func:`alignment` counts how often that happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin, Span
+
+from pipeline.train.brat import ChiaFile, GoldSpan, Line, longest_first, read_folder
+
+__all__ = ["SPANS_KEY", "Alignment", "alignment", "line_doc", "write_docbins"]
+
+SPANS_KEY = "sc"
+
+
+def _spans(doc: Doc, line: Line, spans: list[GoldSpan]) -> list[Span]:
+    """Gold spans as token spans of the line's Doc (offsets shift by the line start)."""
+    out = []
+    for gold in spans:
+        span = doc.char_span(gold.start - line.start, gold.end - line.start, label=gold.label,
+                             alignment_mode="expand")
+        if span is not None:
+            out.append(span)
+    return out
+
+
+def line_doc(nlp: Language, line: Line) -> Doc:
+    """The training example of one criterion line."""
+    doc = nlp.make_doc(line.text)
+    ents = _spans(doc, line, longest_first(line.spans))
+    # expansion can make two spans meet in one token: keep the first, as longest_first did
+    kept: list[Span] = []
+    for span in ents:
+        if not kept or span.start >= kept[-1].end:
+            kept.append(span)
+    doc.set_ents(kept, default="outside")
+    doc.spans[SPANS_KEY] = _spans(doc, line, line.spans)
+    return doc
+
+
+def docs(nlp: Language, files: Iterable[ChiaFile]) -> Iterable[Doc]:
+    """Every line of every file, in order."""
+    for chia in files:
+        for line in chia.lines:
+            yield line_doc(nlp, line)
+
+
+def write_docbins(nlp: Language, data: Path, out: Path) -> dict[str, int]:
+    """``train.spacy`` and ``dev.spacy`` in ``out`` from the Chia folder ``data``; line counts."""
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for split in ("train", "dev"):
+        bin_ = DocBin(store_user_data=False)
+        for doc in docs(nlp, read_folder(data, split)):
+            bin_.add(doc)
+        bin_.to_disk(out / f"{split}.spacy")
+        counts[split] = len(bin_)
+    return counts
+
+
+@dataclass
+class Alignment:
+    """How gold spans sit on the tokenizer's tokens."""
+
+    spans: int = 0
+    exact: int = 0
+    examples: list[str] | None = None
+
+
+def alignment(nlp: Language, files: Iterable[ChiaFile], keep: int = 20) -> Alignment:
+    """Gold spans whose edges are token edges (the strict ceiling of a token-based model)."""
+    result = Alignment(examples=[])
+    for chia in files:
+        for line in chia.lines:
+            doc = nlp.make_doc(line.text)
+            for gold in line.spans:
+                result.spans += 1
+                if doc.char_span(gold.start - line.start, gold.end - line.start) is not None:
+                    result.exact += 1
+                elif result.examples is not None and len(result.examples) < keep:
+                    result.examples.append(
+                        f"{line.text[gold.start - line.start:gold.end - line.start]!r} in "
+                        f"{line.text!r}")
+    return result

@@ -1,0 +1,86 @@
+"""``python -m pipeline train``: Chia -> DocBins -> ``spacy train`` -> a model folder and its card.
+
+The work happens in a scratch folder (DocBins, spaCy's ``model-best`` / ``model-last``); only the
+best model is copied out, saved with ``nlp.to_disk`` (config, meta, tokenizer, vocab, the
+component), then scored on the dev trials and given its model card.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import spacy
+
+from pipeline.evaluate.chia import ChiaReport, evaluate_chia, words_per_second
+from pipeline.tag.tokenizer import blank
+from pipeline.train import DEFAULT_CONFIG, MODEL_NAME
+from pipeline.train.brat import read_folder
+from pipeline.train.card import update_meta, write_card
+from pipeline.train.convert import write_docbins
+
+__all__ = ["TrainResult", "train_model"]
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced, for the CLI to print."""
+
+    out: Path
+    seconds: float
+    lines: dict[str, int]
+    report: ChiaReport
+    words_per_second: float
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    """Refuse to replace anything but a spaCy model directory, and that only when asked."""
+    if not out.exists():
+        return
+    if not overwrite:
+        raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
+    if not (out / "config.cfg").exists():
+        raise FileExistsError(f"{out} exists and is not a spaCy model directory; not replacing it")
+
+
+def run_spacy_train(config: Path, corpus: Path, output: Path,
+                    overrides: dict[str, Any] | None = None) -> Path:
+    """``spacy train`` on the converted corpus, CPU only; returns the ``model-best`` folder."""
+    from spacy.cli.train import train
+
+    settings = {"paths.train": str(corpus / "train.spacy"), "paths.dev": str(corpus / "dev.spacy")}
+    settings.update(overrides or {})
+    train(config, output, use_gpu=-1, overrides=settings)
+    return output / "model-best"
+
+
+def dev_texts(data: Path) -> list[str]:
+    """Criterion lines of the dev trials: the text speed is measured on."""
+    return [line.text for chia in read_folder(data, "dev") for line in chia.lines]
+
+
+def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite: bool = False,
+                overrides: dict[str, Any] | None = None, command: str = "") -> TrainResult:
+    """Train on the train trials of ``data``, save the best model to ``out``, score it on dev."""
+    _check_out(out, overwrite)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="elig-train-") as scratch:
+        work = Path(scratch)
+        lines = write_docbins(blank(), data, work / "corpus")
+        best = run_spacy_train(config, work / "corpus", work / "output", overrides)
+        nlp = spacy.load(best)
+    seconds = time.perf_counter() - started
+    report = evaluate_chia(data, split="dev", nlp=nlp)
+    report.model = str(out)
+    speed = words_per_second(nlp, dev_texts(data))
+    update_meta(nlp, report, speed, read_folder(data, "dev"), name=out.name or MODEL_NAME)
+    if out.exists():
+        shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(out)
+    write_card(out, nlp, report, speed, command=command, train_seconds=seconds)
+    return TrainResult(out, seconds, lines, report, speed)

@@ -1,0 +1,114 @@
+"""Converter (brat -> gold spans -> Docs) on real Chia files, and a training smoke test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+
+from conftest import FIXTURES
+from pipeline.tag.tokenizer import blank
+from pipeline.train.brat import (
+    GoldSpan,
+    chia_folder,
+    is_dev,
+    longest_first,
+    read_file,
+    read_folder,
+)
+from pipeline.train.convert import SPANS_KEY, line_doc, write_docbins
+
+TINY = FIXTURES / "chia_tiny"
+VARICES = TINY / "NCT00965900_inc.txt"  # CRLF; a discontinuous, overlapping list of therapies
+
+
+def _text(path: Path) -> str:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def test_train_converter_keeps_crlf_offsets() -> None:
+    text = _text(VARICES)
+    chia = read_file(VARICES)
+    assert "\r\n" in text and len(chia.lines) == 7
+    assert all("\r" not in line.text and text[line.start:line.end] == line.text
+               for line in chia.lines)
+    assert GoldSpan(46, 64, "condition") in chia.spans  # "Esophageal varices", 2nd line after CRLF
+    for span in chia.spans:
+        assert text[span.start:span.end] == text[span.start:span.end].strip()
+    assert chia.dropped == 0 and chia.trial_id == "NCT00965900"
+
+
+def test_train_converter_discontinuous_span_becomes_full_extent() -> None:
+    text = _text(VARICES)
+    chia = read_file(VARICES)
+    # T16 Procedure 214 224;238 245 "radiologic therapy"
+    assert GoldSpan(214, 245, "procedure") in chia.spans
+    assert text[214:245] == "radiologic, or surgical therapy"
+    # only the eight evaluated types are read: Person, Negation, Scope are not
+    assert {s.label for s in chia.spans} <= {"condition", "value", "observation", "measurement",
+                                             "procedure", "drug"}
+
+
+def test_train_converter_overlaps_longest_for_ner_all_for_spans() -> None:
+    chia = read_file(VARICES)
+    line = next(ln for ln in chia.lines if "endoscopic" in ln.text)
+    procedures = [s for s in line.spans if s.label == "procedure"]
+    assert len(procedures) == 3  # endoscopic / radiologic / surgical therapy, nested
+    kept = longest_first(line.spans)
+    assert [s for s in kept if s.label == "procedure"] == [GoldSpan(202, 245, "procedure")]
+    doc = line_doc(blank(), line)
+    assert [(e.text, e.label_) for e in doc.ents if e.label_ == "procedure"] == [
+        ("endoscopic, radiologic, or surgical therapy", "procedure")]
+    assert len([s for s in doc.spans[SPANS_KEY] if s.label_ == "procedure"]) == 3
+
+
+def test_train_converter_drops_spans_with_wrong_offsets(tmp_path: Path) -> None:
+    (tmp_path / "NCT00000001_inc.txt").write_bytes(b"Type 2 diabetes\r\nHbA1c > 7%\r\n")
+    (tmp_path / "NCT00000001_inc.ann").write_text(
+        "T1\tCondition 0 15\tType 2 diabetes\nT2\tMeasurement 17 22\tHbA1c\n"
+        "T3\tValue 23 27\t> 7%\nT4\tDrug 3 9\tinsulin\nT5\tCondition 10 22\tdiabetes HbA1c\n"
+        "T6\tQualifier 0 4\tType\n", encoding="utf-8")
+    chia = read_file(tmp_path / "NCT00000001_inc.txt")
+    assert chia.spans == [GoldSpan(0, 15, "condition"), GoldSpan(17, 22, "measurement"),
+                          GoldSpan(23, 27, "value")]
+    assert chia.dropped == 2  # T4 misses its text; T5 crosses the line break
+
+
+def test_train_split_is_by_trial_and_fixed() -> None:
+    files = read_folder(TINY)
+    assert len(files) == 6
+    assert is_dev("NCT00965900") and not is_dev("NCT00846703") and not is_dev("NCT00182520")
+    assert {f.name for f in read_folder(TINY, "dev")} == {"NCT00965900_inc", "NCT00965900_exc"}
+    assert len(read_folder(TINY, "train")) == 4
+    assert chia_folder(TINY) == TINY
+    with pytest.raises(ValueError):
+        read_folder(TINY, "test")
+
+
+def test_train_docbins_one_doc_per_line(tmp_path: Path) -> None:
+    counts = write_docbins(blank(), TINY, tmp_path)
+    lines = {split: sum(len(f.lines) for f in read_folder(TINY, split))
+             for split in ("train", "dev")}
+    assert counts == lines
+    assert (tmp_path / "train.spacy").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_train_smoke_few_steps_saves_a_loadable_model(tmp_path: Path) -> None:
+    from pipeline.train.trainer import train_model
+
+    out = tmp_path / "tiny_ner"
+    result = train_model(TINY, out, overrides={"training.max_steps": 4,
+                                               "training.eval_frequency": 2})
+    assert result.out == out and (out / "README.md").exists()
+    nlp = spacy.load(out)
+    assert nlp.pipe_names == ["ner"]
+    assert set(nlp.get_pipe("ner").labels) <= {"condition", "drug", "procedure", "measurement",
+                                               "observation", "device", "value", "temporal"}
+    assert nlp.meta["chia_dev"]["trials"] == ["NCT00965900"]
+    assert nlp("Age>=18 years").text == "Age>=18 years"
+    assert [t.text for t in nlp("Age>=18")] == ["Age", ">=", "18"]  # the criteria tokenizer
+    with pytest.raises(FileExistsError):
+        train_model(TINY, out)
