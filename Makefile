@@ -34,14 +34,17 @@ browser:
 	    --no-install-recommends chromium ) >/dev/null 2>&1 \
 	  || echo "note: could not install chromium; the browser test will be skipped"; }
 
-# The README's picture of the seed trial's review page (notebooks/review-NCT06145308.png).
+# The README's picture of the seed trial's review page (notebooks/review-NCT06145308.png),
+# taken by headless Chromium with a fresh profile that is removed afterwards.
+CHROMIUM ?= chromium
 screenshot: setup browser
 	$(PY) -m pipeline review data/raw/NCT06145308.txt --out data/processed/review-NCT06145308.html
-	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-	  --disable-background-networking --disable-component-update --disable-sync \
-	  --hide-scrollbars --user-data-dir=$$(mktemp -d) --window-size=1280,2000 \
+	@profile=$$(mktemp -d); $(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-quic \
+	  --no-first-run --disable-background-networking --disable-component-update --disable-sync \
+	  --hide-scrollbars --user-data-dir=$$profile --window-size=1280,2000 \
 	  --screenshot=notebooks/review-NCT06145308.png \
-	  file://$(CURDIR)/data/processed/review-NCT06145308.html
+	  file://$(CURDIR)/data/processed/review-NCT06145308.html 2>/dev/null; \
+	  status=$$?; rm -rf $$profile; exit $$status
 
 bench: setup
 	$(PY) -m pipeline bench

@@ -246,15 +246,21 @@ def review(
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
         _fail(f"input not found: {', '.join(missing)}")
-    if len(inputs) == 1 and (inputs[0] / "trials.parquet").exists():
-        tables = pipeline.read_tables(inputs[0], allow_partial=True)
-    else:
-        tables = pipeline.parse_files(inputs, model=model)
-    if trial and not set(trial) & set(tables.trials.trial_id):
+    if model not in (None, "rules") and not Path(model).is_dir():
+        _fail(f"--model {model}: not a directory holding a spaCy pipeline")
+    try:
+        if len(inputs) == 1 and (inputs[0] / "trials.parquet").exists():
+            tables = pipeline.read_tables(inputs[0], allow_partial=True)
+        else:
+            tables = pipeline.parse_files(inputs, model=model)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    if trial and not set(trial) & (set(tables.trials.trial_id) | set(tables.trials.record_key)):
         _fail(f"no trial {', '.join(trial)} in {', '.join(map(str, inputs))}")
     write_review(tables, out, trial)
     shown = len(trial) if trial else len(tables.trials)
-    typer.echo(f"wrote {out} ({shown} trials)")
+    typer.echo(f"wrote {out} ({shown} trial{'' if shown == 1 else 's'})")
 
 
 def main() -> None:

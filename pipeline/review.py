@@ -1,9 +1,14 @@
 """A self-contained HTML review page of a parse: what a clinician checks by looking.
 
 ``render(tables)`` turns the three tables into one page: the run's trials with their status,
-each criterion in its section and place in the tree, its entities highlighted by displaCy, a table of the typed values, windows and context flags, and the trials that failed
-with their messages. Everything is inline (no script, font or stylesheet is fetched) and every
-piece of text from the input is escaped.
+each criterion in its section and place in the tree, its entities highlighted by displaCy, a
+table of the typed values, windows and context flags, and the trials that failed with their
+messages. Everything is inline (no script, font or stylesheet is fetched, and a
+Content-Security-Policy tells the browser so) and every piece of text from the input, which is
+untrusted, is escaped.
+
+Trials are told apart by ``record_key`` (a repeated trial id gets ``#2``, ``#3``), the prefix of
+their criterion ids, so two records with one id never share criteria on the page.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ from typing import Iterable
 
 import pandas as pd
 
-__all__ = ["COLORS", "displacy_doc", "displacy_html", "render", "render_criterion",
-           "write_review"]
+__all__ = ["COLORS", "displacy_doc", "displacy_html", "number", "render", "render_criterion",
+           "typed_summary", "write_review"]
 
 COLORS = {
     "condition": "#f9c3c3", "drug": "#c3e6f9", "procedure": "#d9c3f9", "measurement": "#fde7a9",
@@ -24,13 +29,16 @@ COLORS = {
 }
 FLAGS = ("negated", "historical", "hypothetical", "exception")
 _SECTIONS = ("inclusion", "exclusion", "unknown")
+_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 _CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;max-width:1200px}
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;
+max-width:1200px}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:2px solid #444}
 h3{font-size:15px;margin:16px 0 6px;text-transform:capitalize}
 .meta{color:#555;font-size:13px}.status-ok{color:#17623a}.status-error{color:#a11}
 .status-empty{color:#886000}.criterion{margin:6px 0;padding:4px 8px;border-left:3px solid #ccc}
 .bullet{color:#888;margin-right:6px;font-family:monospace}.ents{line-height:2.1}
+.cid{color:#aaa;font-size:11px;margin-left:8px}
 .entities{line-height:2.2!important;padding:0!important;display:inline}
 table{border-collapse:collapse;font-size:12px;margin:4px 0 8px}
 td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}th{background:#f4f4f4}
@@ -45,6 +53,19 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
+def number(value: object) -> str:
+    """A bound or a day count as a person writes it (18, 1.5, -182.62); '' for null."""
+    if value is None or pd.isna(value):
+        return ""
+    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _record_key(criterion_id: str) -> str:
+    """The record a criterion belongs to: its id without the trailing ``:n``."""
+    return str(criterion_id).rsplit(":", 1)[0]
+
+
 def displacy_doc(text: str, base: int, entities: pd.DataFrame) -> dict:
     """displaCy's manual format for one criterion; where spans overlap, the first one is kept
     (displaCy draws no overlaps; the table below each criterion lists them all)."""
@@ -53,13 +74,14 @@ def displacy_doc(text: str, base: int, entities: pd.DataFrame) -> dict:
         start, end = ent.start - base, ent.end - base
         if start < cursor or start < 0 or end > len(text):
             continue
-        ents.append({"start": start, "end": end, "label": ent.label})
+        ents.append({"start": start, "end": end, "label": html.escape(str(ent.label))})
         cursor = end
     return {"text": text, "ents": ents, "title": None}
 
 
 def displacy_html(text: str, base: int, entities: pd.DataFrame) -> str:
-    """The criterion with its entities marked by displaCy (it escapes the text)."""
+    """The criterion with its entities marked by displaCy (it escapes the text; the labels
+    are escaped in ``displacy_doc``)."""
     from spacy import displacy
 
     return displacy.render(displacy_doc(text, base, entities), style="ent", manual=True,
@@ -70,21 +92,32 @@ def _value_cell(ent: object) -> str:
     comparator = getattr(ent, "comparator", None)
     if comparator is None or (isinstance(comparator, float) and pd.isna(comparator)):
         return ""
-    low, high, unit = (_e(getattr(ent, k)) for k in ("value_low", "value_high", "unit"))
+    low, high = number(getattr(ent, "value_low")), number(getattr(ent, "value_high"))
+    unit = _e(getattr(ent, "unit"))
     if comparator == "between":
-        return f"{low} – {high} {unit}"
-    return f"{_e(comparator)} {low or high} {unit}"
+        return f"{low} – {high} {unit}".strip()
+    return f"{_e(comparator)} {low or high} {unit}".strip()
 
 
 def _window_cell(ent: object) -> str:
     start, end = getattr(ent, "window_start_days"), getattr(ent, "window_end_days")
     if pd.isna(start) and pd.isna(end):
         return ""
-    show = lambda d: "open" if pd.isna(d) else f"{d:g}"  # noqa: E731
-    return f"{show(start)} .. {show(end)} days ({_e(ent.anchor)})"
+    return f"{number(start) or 'open'} .. {number(end) or 'open'} days ({_e(ent.anchor)})"
+
+
+def typed_summary(ent: object) -> str:
+    """What is typed about an entity in one short line (concept, value, window, context):
+    the label a notebook's displaCy view shows next to the span. Not escaped."""
+    concept = getattr(ent, "concept", None)
+    parts = [None if concept is None or pd.isna(concept) else str(concept),
+             html.unescape(_value_cell(ent)), html.unescape(_window_cell(ent)),
+             *(f for f in FLAGS if getattr(ent, f, False))]
+    return " · ".join(p for p in parts if p)
 
 
 def _entity_table(entities: pd.DataFrame) -> str:
+    """Every entity row of a criterion (overlapping ones too) with what is typed about it."""
     if entities.empty:
         return ""
     rows = []
@@ -93,9 +126,10 @@ def _entity_table(entities: pd.DataFrame) -> str:
         rows.append(f"<tr><td>{_e(ent.label)}</td><td>{_e(ent.text)}</td>"
                     f"<td>{_e(getattr(ent, 'concept', None))}</td><td>{_value_cell(ent)}</td>"
                     f"<td>{_window_cell(ent)}</td><td>{flags}</td>"
-                    f"<td>{_e(getattr(ent, 'long_form', None))}</td></tr>")
+                    f"<td>{_e(getattr(ent, 'long_form', None))}</td>"
+                    f"<td>{_e(getattr(ent, 'method', None))}</td></tr>")
     head = ("<tr><th>label</th><th>text</th><th>concept</th><th>value</th><th>window</th>"
-            "<th>context</th><th>long form</th></tr>")
+            "<th>context</th><th>long form</th><th>method</th></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
 
 
@@ -106,6 +140,7 @@ def render_criterion(criterion: object, entities: pd.DataFrame) -> str:
     return (f'<div class="criterion" data-criterion-id="{_e(criterion.criterion_id)}" '
             f'style="margin-left:{depth * 28}px">{bullet}'
             f'{displacy_html(criterion.text, criterion.start, entities)}'
+            f'<span class="cid">{_e(criterion.criterion_id)}</span>'
             f"{_entity_table(entities)}</div>")
 
 
@@ -114,7 +149,7 @@ def _trial(trial: object, criteria: pd.DataFrame, entities: pd.DataFrame) -> str
                        ("minimum_age", "maximum_age", "sex", "healthy_volunteers")
                        if getattr(trial, k, None) not in (None, ""))
     parts = [f'<section class="trial" data-trial-id="{_e(trial.trial_id)}">'
-             f"<h2>{_e(trial.trial_id)} <span class=\"status-{_e(trial.status)}\">"
+             f"<h2>{_e(trial.record_key)} <span class=\"status-{_e(trial.status)}\">"
              f"({_e(trial.status)})</span></h2>"
              f'<div class="meta">{_e(trial.source)} · {int(trial.n_criteria)} criteria'
              f"{' · ' + fields if fields else ''}</div>"]
@@ -138,21 +173,23 @@ def render(trials: pd.DataFrame, criteria: pd.DataFrame, entities: pd.DataFrame,
     """The whole page for the given tables (optionally only some trials)."""
     if trial_ids is not None:
         wanted = set(trial_ids)
-        trials = trials[trials.trial_id.isin(wanted)]
+        trials = trials[trials.trial_id.isin(wanted) | trials.record_key.isin(wanted)]
     counts = trials.status.value_counts().to_dict()
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "empty", "error"))
     errors = trials[trials.status == "error"]
-    body = [f"<h1>{_e(title)}</h1><p class=\"meta\">{len(trials)} trials: {summary}</p>"]
+    plural = "" if len(trials) == 1 else "s"
+    body = [f"<h1>{_e(title)}</h1><p class=\"meta\">{len(trials)} trial{plural}: {summary}</p>"]
     if not errors.empty:
-        items = "".join(f"<li><b>{_e(t.trial_id)}</b> ({_e(t.source)}): {_e(t.error)}</li>"
+        items = "".join(f"<li><b>{_e(t.record_key)}</b> ({_e(t.source)}): {_e(t.error)}</li>"
                         for t in errors.itertuples())
         body.append(f'<h2>Trials with errors</h2><ul class="errors">{items}</ul>')
-    by_trial_c = {k: g for k, g in criteria.groupby("trial_id")}
-    by_trial_e = {k: g for k, g in entities.groupby("trial_id")}
+    by_trial_c = {k: g for k, g in criteria.groupby(criteria.criterion_id.map(_record_key))}
+    by_trial_e = {k: g for k, g in entities.groupby(entities.criterion_id.map(_record_key))}
     for trial in trials.itertuples():
-        body.append(_trial(trial, by_trial_c.get(trial.trial_id, criteria.iloc[0:0]),
-                           by_trial_e.get(trial.trial_id, entities.iloc[0:0])))
+        body.append(_trial(trial, by_trial_c.get(trial.record_key, criteria.iloc[0:0]),
+                           by_trial_e.get(trial.record_key, entities.iloc[0:0])))
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
             f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
             f"<body>{''.join(body)}</body></html>")
 

@@ -39,7 +39,7 @@ def test_browser_renders_the_seed_review_page(tmp_path: Path, seed_text: str) ->
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "review-NCT06145308.png"
     shot.unlink(missing_ok=True)
-    done = chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,2000",
+    done = chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,2400",
                     page.as_uri())
     assert shot.exists(), done.stderr[-2000:]
     pixels = matplotlib.image.imread(shot)

@@ -11,7 +11,7 @@ import pytest
 
 import pipeline
 from conftest import REPO
-from pipeline.review import render
+from pipeline.review import number, render, typed_summary
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +62,31 @@ def test_review_cli_from_inputs_and_from_a_run(tmp_path: Path) -> None:
     assert done.returncode == 0 and "NCT03861299" in run_page.read_text()
     missing = cli("review", str(out), "--out", str(run_page), "--trial", "NCT00000000")
     assert missing.returncode == 2 and "no trial" in missing.stderr
+
+
+def test_review_keeps_records_with_one_id_apart(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    (a / "NCT90000400.txt").write_text("Inclusion Criteria:\n- Adults\n- Signed consent")
+    (b / "NCT90000400.txt").write_text("Inclusion Criteria:\n- Children")
+    tables = pipeline.parse_files([a, b], model="rules")
+    page = render(tables.trials, tables.criteria, tables.entities)
+    first, second = page.split('<section class="trial"')[1:]
+    assert first.count("data-criterion-id") == 2 and "Children" not in first
+    assert second.count("data-criterion-id") == 1 and "NCT90000400#2" in second
+    only = render(tables.trials, tables.criteria, tables.entities, ["NCT90000400#2"])
+    assert only.count("data-criterion-id") == 1
+
+
+def test_review_page_forbids_fetching_anything(seed) -> None:
+    page = render(seed.trials, seed.criteria, seed.entities)
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+
+
+def test_review_numbers_and_typed_summary(seed) -> None:
+    assert [number(v) for v in (18.0, 1.5, -182.625, None, float("nan"), -0.0)] == [
+        "18", "1.5", "-182.62", "", "", "0"]
+    ecog = seed.entities[seed.entities["concept"] == "ECOG performance status"].iloc[0]
+    assert typed_summary(ecog) == "ECOG performance status · 0 – 1"
+    window = seed.entities[seed.entities["anchor"] == "first_dose"].iloc[0]
+    assert "-3 .. 0 days (first_dose)" in typed_summary(window)
