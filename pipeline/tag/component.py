@@ -16,6 +16,7 @@ from spacy.tokens import Doc, Span
 from pipeline.tag.constraints import Mention, extract
 
 SPAN_GROUP = "elig"
+SENTENCE_PUNCT = [".", "!", "?", ";", "\u3002", "\uff1b", "\uff01", "\uff1f"]
 # NER label -> rule labels whose typed span replaces an overlapping NER span.
 RULE_WINS = {"value": {"value", "age"}, "temporal": {"temporal"},
              "measurement": {"measurement"}, "observation": {"measurement"}}
@@ -24,6 +25,14 @@ if not Doc.has_extension("elig_mentions"):
     Doc.set_extension("elig_mentions", default=None)
 if not Doc.has_extension("elig_flags"):
     Doc.set_extension("elig_flags", default=None)  # (start, end, label) -> context columns
+
+
+def text_of(doc: Doc) -> str:
+    """``doc.text``, built once per Doc: spaCy joins the tokens again on every access."""
+    text = doc.user_data.get("elig_text")
+    if text is None:
+        text = doc.user_data["elig_text"] = doc.text
+    return text
 
 
 @Language.factory("elig_constraints", assigns=["doc.spans"],
@@ -43,7 +52,7 @@ class ConstraintTagger:
         spans: List[Span] = []
         mentions: List[Optional[Mention]] = []
         found = doc._.elig_mentions  # a caller may have run the rules already
-        for mention in found if found is not None else extract(doc.text):
+        for mention in found if found is not None else extract(text_of(doc)):
             span = doc.char_span(mention.start, mention.end, label=mention.label,
                                  alignment_mode="expand")
             if span is not None:
@@ -62,33 +71,37 @@ class ConstraintTagger:
         return doc
 
 
-@Language.factory("elig_context", requires=["doc.spans", "token.is_sent_start"],
+@Language.factory("elig_context", requires=["doc.spans"], assigns=["token.is_sent_start"],
                   default_config={"span_group": SPAN_GROUP})
 def make_context(nlp: Language, name: str, span_group: str):
     return ContextComponent(nlp, name, span_group)
 
 
 class ContextComponent:
-    """medspaCy ConText with our rules, run only on Docs that have spans to modify.
+    """medspaCy ConText with our rules, run only where it can change something.
 
-    Most criteria without a tagged span need no context at all; skipping them saves the
-    matcher pass, which is most of ConText's cost.
+    A Doc without spans, or whose text holds none of the rules' cue phrases ("no", "history
+    of", "planned", "except" …), cannot get a context flag; most criteria are one or the
+    other, and skipping them (and the sentence split ConText needs) saves most of its cost.
     """
 
     def __init__(self, nlp: Language, name: str, span_group: str = SPAN_GROUP) -> None:
         from medspacy.context import ConText
+        from spacy.pipeline import Sentencizer
 
-        from pipeline.tag.context import context_config, context_rules
+        from pipeline.tag.context import context_config, context_rules, cue_pattern
 
         self.span_group = span_group
         self.context = ConText(nlp, name=name, **context_config(span_group))
         self.context.add(context_rules())
+        self.cues = cue_pattern()
+        self.sentences = Sentencizer(punct_chars=SENTENCE_PUNCT)
 
     def __call__(self, doc: Doc) -> Doc:
         from pipeline.tag.context import context_flags
 
-        if doc.spans.get(self.span_group):
-            doc = self.context(doc)
+        if doc.spans.get(self.span_group) and self.cues.search(text_of(doc).lower()):
+            doc = self.context(self.sentences(doc))
             doc._.elig_flags = context_flags(doc)
         return doc
 
@@ -108,4 +121,4 @@ class AbbreviationComponent:
         self.detector = AbbreviationDetector(nlp, name=name)
 
     def __call__(self, doc: Doc) -> Doc:
-        return self.detector(doc) if "(" in doc.text else doc
+        return self.detector(doc) if "(" in text_of(doc) else doc

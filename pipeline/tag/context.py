@@ -9,13 +9,14 @@ into negation here.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from spacy.tokens import Doc
 
 from pipeline import rules
 
-__all__ = ["context_columns", "context_config", "context_flags", "context_rules"]
+__all__ = ["context_columns", "context_config", "context_flags", "context_rules", "cue_pattern"]
 
 SpanKey = tuple[int, int, str]  # (start token, end token, label)
 
@@ -81,3 +82,17 @@ def context_rules() -> list:
             )
         )
     return built
+
+
+@lru_cache(maxsize=1)
+def cue_pattern() -> re.Pattern[str]:
+    """Any cue of a rule that can set a flag, as a whole word of lower-cased text: when none
+    occurs, ConText has nothing to do (PhraseMatcher matches whole tokens, so this never
+    skips a Doc ConText would have flagged)."""
+    columns = _columns_by_category()
+    cues = {rule["literal"].lower() for rule in _data()["context_rules"]
+            if rule["category"] in columns}
+    ordered = sorted(cues, key=len, reverse=True)
+    words = "|".join(re.escape(c) for c in ordered if c[-1].isalnum())
+    others = "|".join(re.escape(c) for c in ordered if not c[-1].isalnum())  # "non-", "h/o"
+    return re.compile(rf"(?<![a-z0-9])(?:(?:{words})(?![a-z0-9]){'|' + others if others else ''})")

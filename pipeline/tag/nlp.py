@@ -17,8 +17,6 @@ from pipeline.tag.tokenizer import blank
 
 __all__ = ["build_nlp"]
 
-SENTENCE_PUNCT = [".", "!", "?", ";", "\u3002", "\uff1b", "\uff01", "\uff1f"]
-
 
 def build_nlp(model: str | Path | None = None) -> Language:
     """The pipeline that tags one criterion per Doc.
@@ -29,6 +27,5 @@ def build_nlp(model: str | Path | None = None) -> Language:
     nlp = spacy.load(model) if model is not None else blank()
     nlp.add_pipe("elig_constraints", config={"span_group": component.SPAN_GROUP})
     nlp.add_pipe("elig_abbreviations")  # scispaCy's detector: "absolute neutrophil count (ANC)"
-    nlp.add_pipe("sentencizer", name="elig_sentences", config={"punct_chars": SENTENCE_PUNCT})
     nlp.add_pipe("elig_context", config={"span_group": component.SPAN_GROUP})
     return nlp
