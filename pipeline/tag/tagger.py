@@ -71,7 +71,7 @@ class EntityTagger:
         if self.model is None:
             criteria, texts = self._rules_first(criteria)
         else:
-            texts = [c["text"] for c in criteria]
+            texts = [self._doc(c["text"]) for c in criteria]
         rows: list[Row] = []
         defined: dict[str, dict[str, str]] = {}  # trial -> short form -> long form
         for criterion, doc in zip(criteria, self.nlp.pipe(texts, batch_size=self.batch_size)):
@@ -82,6 +82,12 @@ class EntityTagger:
             row["long_form"] = defined.get(row["trial_id"], {}).get(row["text"])
         return rows
 
+    def _doc(self, text: str) -> Doc:
+        """A tokenized Doc that keeps its text (spaCy would rebuild it from the tokens)."""
+        doc = self.nlp.make_doc(text)
+        doc.user_data["elig_text"] = text
+        return doc
+
     def _rules_first(self, criteria: list[Row]) -> tuple[list[Row], list[Doc]]:
         """Without a model, only criteria in which the rules found something, or that may
         define an abbreviation ("… (ANC)"), need a Doc."""
@@ -89,7 +95,7 @@ class EntityTagger:
         for criterion in criteria:
             mentions = extract(criterion["text"])
             if mentions or "(" in criterion["text"]:
-                doc = self.nlp.make_doc(criterion["text"])
+                doc = self._doc(criterion["text"])
                 doc._.elig_mentions = mentions
                 kept.append(criterion)
                 docs.append(doc)
