@@ -110,6 +110,8 @@ def evaluate_lct_command(
         typer.echo(f"  missed: {line}")
     for line in report.wrong[:show]:
         typer.echo(f"  wrong: {line}")
+    for line in report.wrong_units[:show]:
+        typer.echo(f"  unit: {line}")
 
 
 @evaluate_app.command("age")

@@ -10,7 +10,8 @@ Conventions, stated so the figures can be read: a comparison without an operator
 ``=`` (``between`` when it has two values), except that one with a past/future period and no
 operator ("in the past 6 months") counts as ``<=`` — the window reading — and that for a bare
 duration ("in the 7 days prior to surgery", where LCT leaves the operator out) both ``=`` and
-``<=`` are accepted. Gold units are
+``<=`` are accepted. A ``PLUS-MINUS`` comparison ("±5 kg", "23 (+/- 4)") is the range it
+allows, as the parser writes it: ``between`` -5 and 5, or 19 and 27. Gold units are
 normalised with the parser's own unit table; unit accuracy is reported over comparisons whose
 gold unit is one the table knows.
 """
@@ -98,6 +99,8 @@ def _comparison(doc: str, spans: dict, attrs: dict, anchor: str,
         comparator = "<="
     else:
         comparator = "="
+    if comparator == "plus-minus":
+        comparator, values = "between", _tolerance_range(text, values)
     accepted = {comparator}
     if not operators and args.get("Temporal-Unit"):
         accepted.add("<=")  # "in the 7 days prior to surgery": LCT leaves the window's operator out
@@ -113,6 +116,19 @@ def _comparison(doc: str, spans: dict, attrs: dict, anchor: str,
                           raw or None)
 
 
+_TOLERANCE = re.compile(r"(?:\u00b1|\+\s*/\s*-|\+-|plus\s+or\s+minus)\s*(\d+(?:[.,]\d+)?)", re.I)
+
+
+def _tolerance_range(text: str, values: frozenset[float]) -> frozenset[float]:
+    """{c - t, c + t} of a gold "c ± t" (or {-t, t} without a centre); t follows the sign."""
+    match = _TOLERANCE.search(text)
+    tolerance = _number(match.group(1)) if match else None
+    if tolerance is None or tolerance not in values:
+        return values
+    centres = [v for v in values if v != tolerance] or [0.0]
+    return frozenset({centres[0] - tolerance, centres[0] + tolerance})
+
+
 @dataclass
 class LctReport:
     documents: int = 0
@@ -125,6 +141,7 @@ class LctReport:
     unit_ok: int = 0
     misses: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
+    wrong_units: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         def share(a: int, b: int) -> str:
@@ -171,6 +188,9 @@ def score(gold: list[GoldComparison], rows: list[dict], report: LctReport) -> No
         if g.unit is not None:
             report.unit_known += 1
             report.unit_ok += best["unit"] == g.unit
+            if best["unit"] != g.unit:
+                report.wrong_units.append(f"{g.doc}: {g.text!r} gold {g.unit} ({g.raw_unit!r}) "
+                                          f"-> {best['text']!r} {best['unit']}")
         if not (comparator_ok and values_ok):
             report.wrong.append(f"{g.doc}: {g.text!r} gold {g.comparator} {sorted(g.values)} "
                                 f"-> {best['text']!r} {best['comparator']} {sorted(ours)}")

@@ -31,7 +31,7 @@ _A_ALLOWED_AFTER = re.compile(
 )
 _INNER_COMPARATOR = re.compile(r"(?i)(?:<=?|\u2264|(?:no\s+)?(?:older|more|greater)\s+than|"
                                r"less\s+than|younger\s+than)\s*")
-_ITEM = r"(?:\d{1,2}|IV|V?I{1,3}|V|X)(?![\w.])"
+_ITEM = r"(?:\d{1,2}|IV|V?I{1,3}|V|X)(?![\w]|\.\d)"  # a full stop may end the list
 _LIST = re.compile(rf"(?:[ \t]*,[ \t]*{_ITEM})+(?:[ \t]*,?[ \t]*(?:and|or)[ \t]+{_ITEM})?"
                    rf"|[ \t]*/[ \t]*(?:IV|V?I{{1,3}}|V|X)(?![\w.,])")
 _LIST_ITEM = re.compile(_ITEM)
@@ -44,6 +44,17 @@ _BP = re.compile(
     r"(?<![\d.])(\d{2,3})\s*/\s*(\d{2,3})(?:\s*(mm\s*/?\s*Hg|mmhg)|(?<=\d)(?=[^\d/]|$))",
     re.IGNORECASE,
 )
+# "±5 kg", "+/- 3 days", "23 (+/- 4)": a tolerance, read as the range it allows.
+_PLUS_MINUS = re.compile(
+    rf"(?:(?<![\w.,/-])(?P<centre>{_DIGITS})[ \t]*(?:\([ \t]*)?)?"
+    r"(?:\u00b1|\+[ \t]*/[ \t]*[-\u2212\u2013]|\+-(?=[ \t]*[\d.])|(?i:plus[ \t]+or[ \t]+minus))"
+    rf"[ \t]*(?P<tol>{_DIGITS})(?![\d])"
+)
+_RANGE_FILLER = re.compile(
+    r"(?:[-\u2010](?=[ \t]+(?:and|to|or)[ \t])"
+    r"|[ \t]*\((?i:inclusive|inclusively|included|incl\.?|exclusive)\)(?=[ \t]+(?:and|to)[ \t]))+"
+)
+_CLOSE = re.compile(r"[ \t]*\)")
 _BP_CONTEXT = re.compile(r"(?i)blood\s+pressure|\bB\.?P\b|hypertens|\bSBP|\bDBP|mm\s*Hg")
 
 
@@ -93,7 +104,7 @@ def _grammar() -> _Grammar:
     cmps = data["comparators"]
     cmp_alt = "|".join(f"(?:{c['pattern']})" for c in cmps)
     filler = (r"(?:(?i:of|is|was|be|:|=|to|the|past|previous|last|preceding|prior|former|next|"
-              r"age\s+of)\s*)*")
+              r"age(?:\s+of)?|a)\s*)*")  # "Minimum age: 18", "at least a 4-week"
     comparator_before = re.compile(rf"(?i:(?P<cmp>{cmp_alt}))\s*{filler}$")
     posts = data["postfix_comparators"]
     post_alt = "|".join(f"(?:{c['pattern']})" for c in posts)
@@ -105,7 +116,7 @@ def _grammar() -> _Grammar:
         comparator_before=comparator_before,
         comparator_symbols=tuple((re.compile(rf"(?i:{c['pattern']})$"), c["symbol"])
                                  for c in cmps),
-        postfix=re.compile(rf"\s*(?i:(?P<post>{post_alt}))(?![\w])"),
+        postfix=re.compile(rf"\s*(?i:ago\s+)?(?i:(?P<post>{post_alt}))(?![\w])"),
         postfix_symbols=tuple((re.compile(rf"(?i:{c['pattern']})$"), c["symbol"])
                               for c in posts),
         separator=re.compile(data["range_separators"]["pattern"], re.IGNORECASE),
@@ -165,10 +176,10 @@ def _unit_at(text: str, pos: int) -> tuple[str | None, int]:
 
 _COMPARATOR_ENDINGS = frozenset(
     "than then least most to of minimum min min. maximum max max. exceed exceeding exceeds within "
-    "above over below under equals between from beyond range".split()
+    "above over below under equals between from beyond range after before".split()
 )
 _COMPARATOR_FILLER = frozenset("of is was be : = to the past previous last preceding prior "
-                               "former next age".split())
+                               "former next age a".split())
 _COMPARATOR_CHARS = frozenset("<>=\u2264\u2265\u2266\u2267\u2a7d\u2a7e\uff1c\uff1e\u02c2\u02c3")
 
 
@@ -180,7 +191,7 @@ def _may_end_comparator(window: str) -> bool:
     if stripped[-1] in _COMPARATOR_CHARS:
         return True
     for word in reversed(stripped.lower().split()[-6:]):
-        word = word.strip(",;()[]")
+        word = word.strip(",;:()[]") or word
         if word in _COMPARATOR_ENDINGS or any(c in _COMPARATOR_CHARS for c in word):
             return True
         if word not in _COMPARATOR_FILLER:
@@ -223,6 +234,8 @@ def find_values(text: str) -> list[Value]:
     for bp in _BP.finditer(text):
         if bp.group(3) or _BP_CONTEXT.search(text, max(0, bp.start() - 60), bp.start()):
             values.extend(_blood_pressure(text, bp))
+    if "\u00b1" in text or "+" in text or "minus" in text:
+        values.extend(_tolerance(text, pm) for pm in _PLUS_MINUS.finditer(text))
     taken = [(v.start, v.end) for v in values]
     for match in grammar.number.finditer(text):
         if match.start() < consumed or any(s <= match.start() < e for s, e in taken):
@@ -302,6 +315,8 @@ def _range_after(text: str, pos: int, unit: str | None,
                  first: float) -> tuple[float, str | None, int, float] | None:
     """The second half of a range ("-75 years", " to 65", " or 1") starting at ``pos``."""
     grammar = _grammar()
+    filler = _RANGE_FILLER.match(text, pos)  # "between 18- and 65-years", "50kg (inclusive) and"
+    pos = filler.end() if filler else pos
     sep = grammar.separator.match(text, pos)
     if sep is None:
         return None
@@ -342,6 +357,23 @@ def _bounds(comparator: str | None, low: float, high: float) -> tuple[float | No
     if comparator in ("<=", "<"):
         return (None, high) if low == high else (None, high)
     return low, high
+
+
+def _tolerance(text: str, match: re.Match[str]) -> Value:
+    """"±5 kg" -> between -5 and 5 kg; "23 (+/- 4)" and "23 ± 4" -> between 19 and 27."""
+    tolerance = parse_number(match.group("tol")) or 0.0
+    end = match.end()
+    unit, unit_end = _unit_at(text, end)
+    close = _CLOSE.match(text, unit_end if unit else end) if match.group("centre") else None
+    if close is not None and "(" in match.group():
+        end = close.end()
+        if unit is None:
+            unit, unit_end = _unit_at(text, end)
+    end = max(end, unit_end) if unit else end
+    centre = parse_number(match.group("centre")) if match.group("centre") else 0.0
+    centre = centre or 0.0
+    return Value(match.start(), end, "between", centre - tolerance, centre + tolerance, unit,
+                 match.start())
 
 
 def _blood_pressure(text: str, match: re.Match[str]) -> list[Value]:
