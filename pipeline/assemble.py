@@ -54,9 +54,10 @@ def entity_rows(doc: Any, criterion: Row, span_group: str,
     """Rows of one criterion's tagged Doc: rule mentions keep their exact, typed span."""
     base = criterion["start"]
     text = criterion["text"]
-    flags = doc._.elig_flags or {}
+    ext = doc._
+    flags = ext.elig_flags or {}
     found = []
-    for span, mention in zip(doc.spans[span_group], doc._.elig_mentions):
+    for span, mention in zip(doc.spans[span_group], ext.elig_mentions):
         start, end = (mention.start, mention.end) if mention else (span.start_char, span.end_char)
         row: Row = {
             "trial_id": criterion["trial_id"],

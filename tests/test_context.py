@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.tag.tagger import EntityTagger
+from pipeline.tag.tagger import EntityTagger, abbreviations
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,27 @@ def test_abbreviation_defined_in_one_criterion_gives_long_form_elsewhere() -> No
     rows = tagger.tag_criteria(criteria)
     anc = {(r["trial_id"], r["criterion_id"]): r["long_form"] for r in rows if r["text"] == "ANC"}
     assert anc == {("T", "T:2"): "Absolute neutrophil count", ("U", "U:1"): None}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # real criteria (Chia, LCT; CC BY 4.0): the detector must still see these
+        ("Eastern cooperative oncology group performance status (ECOG PS) of 0-1.", True),
+        ("Absolute neutrophil count (ANC) ≥ 1.5 x 10^9/L", True),
+        ("ANC (absolute neutrophil count) ≥ 1500/µL", True),
+        # no capital letter near a parenthesis: no definition can be there
+        ("adequate organ function (as defined below)", False),
+        ("pregnancy or breastfeeding", False),
+    ],
+)
+def test_abbreviation_cue_keeps_every_possible_definition(text: str, expected: bool) -> None:
+    from pipeline.tag.component import ABBREVIATION_CUE
+
+    assert bool("(" in text and ABBREVIATION_CUE.search(text)) is expected
+
+
+def test_abbreviation_with_two_word_short_form_gets_long_form() -> None:
+    tagger = EntityTagger("rules", quiet=True)
+    doc = tagger.nlp("Eastern cooperative oncology group performance status (ECOG PS) of 0-1.")
+    assert ("ECOG PS", "Eastern cooperative oncology group performance status") in abbreviations(doc)

@@ -8,6 +8,7 @@ parsed comparator, bounds, unit and window.
 """
 
 # No ``from __future__ import annotations`` here: spaCy resolves factory signatures at runtime.
+import re
 from typing import List, Optional
 
 from spacy.language import Language
@@ -20,6 +21,10 @@ SENTENCE_PUNCT = [".", "!", "?", ";", "\u3002", "\uff1b", "\uff01", "\uff1f"]
 # NER label -> rule labels whose typed span replaces an overlapping NER span.
 RULE_WINS = {"value": {"value", "age"}, "temporal": {"temporal"},
              "measurement": {"measurement"}, "observation": {"measurement"}}
+
+# A capital letter soon after a parenthesis ("(ANC)", "(ECOG PS)"), or a word with one right
+# before it ("ANC (absolute neutrophil count)").
+ABBREVIATION_CUE = re.compile(r"\([^()]{0,30}?[A-Z]|[A-Z][^\s()]*[ \t]*\(")
 
 if not Doc.has_extension("elig_mentions"):
     Doc.set_extension("elig_mentions", default=None)
@@ -51,7 +56,8 @@ class ConstraintTagger:
     def __call__(self, doc: Doc) -> Doc:
         spans: List[Span] = []
         mentions: List[Optional[Mention]] = []
-        found = doc._.elig_mentions  # a caller may have run the rules already
+        ext = doc._  # one Underscore object per call, not one per attribute access
+        found = ext.elig_mentions  # a caller may have run the rules already
         for mention in found if found is not None else extract(text_of(doc)):
             span = doc.char_span(mention.start, mention.end, label=mention.label,
                                  alignment_mode="expand")
@@ -67,7 +73,7 @@ class ConstraintTagger:
             spans.append(ent)
             mentions.append(None)
         doc.spans[self.span_group] = spans
-        doc._.elig_mentions = mentions
+        ext.elig_mentions = mentions
         return doc
 
 
@@ -112,8 +118,10 @@ def make_abbreviations(nlp: Language, name: str):
 
 
 class AbbreviationComponent:
-    """scispaCy's AbbreviationDetector, run only on Docs with a parenthesis: a definition such
-    as "absolute neutrophil count (ANC)" needs one, and most criteria have none."""
+    """scispaCy's AbbreviationDetector, run only where a definition can be: "absolute neutrophil
+    count (ANC)" or "ANC (absolute neutrophil count)" needs a parenthesis next to a short form
+    with a capital letter (the only short forms ``tagger.abbreviations`` keeps), and most
+    criteria have none."""
 
     def __init__(self, nlp: Language, name: str) -> None:
         from scispacy.abbreviation import AbbreviationDetector
@@ -121,4 +129,5 @@ class AbbreviationComponent:
         self.detector = AbbreviationDetector(nlp, name=name)
 
     def __call__(self, doc: Doc) -> Doc:
-        return self.detector(doc) if "(" in text_of(doc) else doc
+        text = text_of(doc)
+        return self.detector(doc) if "(" in text and ABBREVIATION_CUE.search(text) else doc

@@ -22,6 +22,7 @@ from pipeline.train import MODEL_DIR, MODEL_NAME
 __all__ = ["EntityTagger", "abbreviations", "default_model", "RULES_ONLY"]
 
 RULES_ONLY = "rules"
+OWN_COMPONENTS = ("elig_constraints", "elig_abbreviations", "elig_context")
 
 
 def abbreviations(doc: Doc) -> list[tuple[str, str]]:
@@ -41,6 +42,13 @@ def abbreviations(doc: Doc) -> list[tuple[str, str]]:
 def default_model() -> Path | None:
     """The model shipped in ``models/`` next to the package, if it is there."""
     return MODEL_DIR if (MODEL_DIR / "config.cfg").exists() else None
+
+
+def _apply(docs: Iterable[Doc], components: list) -> Iterable[Doc]:
+    for doc in docs:
+        for proc in components:
+            doc = proc(doc)
+        yield doc
 
 
 class EntityTagger:
@@ -74,13 +82,27 @@ class EntityTagger:
             texts = [self._doc(c["text"]) for c in criteria]
         rows: list[Row] = []
         defined: dict[str, dict[str, str]] = {}  # trial -> short form -> long form
-        for criterion, doc in zip(criteria, self.nlp.pipe(texts, batch_size=self.batch_size)):
+        for criterion, doc in zip(criteria, self._pipe(texts)):
             rows.extend(entity_rows(doc, criterion, SPAN_GROUP, self.columns))
-            for short, long in abbreviations(doc):
-                defined.setdefault(criterion["trial_id"], {}).setdefault(short, long)
+            if "(" in criterion["text"]:  # the only Docs the abbreviation detector reads
+                for short, long in abbreviations(doc):
+                    defined.setdefault(criterion["trial_id"], {}).setdefault(short, long)
         for row in rows:
             row["long_form"] = defined.get(row["trial_id"], {}).get(row["text"])
         return rows
+
+    def _pipe(self, docs: list[Doc]) -> Iterable[Doc]:
+        """``nlp.pipe`` over tokenized Docs, with our per-Doc components called directly: the
+        same result, without spaCy's generator and error-handler layers around each of them."""
+        names = self.nlp.pipe_names
+        first_own = min((names.index(n) for n in OWN_COMPONENTS if n in names), default=None)
+        if first_own is None or any(n not in OWN_COMPONENTS for n in names[first_own:]):
+            return self.nlp.pipe(docs, batch_size=self.batch_size)  # an unusual order: as is
+        stream: Iterable[Doc] = docs
+        for _, proc in self.nlp.pipeline[:first_own]:
+            stream = (proc.pipe(stream, batch_size=self.batch_size) if hasattr(proc, "pipe")
+                      else map(proc, stream))
+        return _apply(stream, [proc for _, proc in self.nlp.pipeline[first_own:]])
 
     def _doc(self, text: str) -> Doc:
         """A tokenized Doc that keeps its text (spaCy would rebuild it from the tokens)."""
