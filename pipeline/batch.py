@@ -31,6 +31,12 @@ from pipeline.sources import Record, iter_input_files, iter_records
 from pipeline.write import DatasetWriter, rows_to_arrow
 
 DEFAULT_PART_SIZE = 1000
+# Parts a worker parses before a fresh one replaces it. spaCy's vocabulary keeps every new word it
+# meets (about 14k lexemes for the 160k words of the shared records), so over a whole registry a
+# long-lived worker would keep growing; fresh workers every 100 parts (about 12M words each)
+# bound that, for about 1 % of the time. Same rows either way: nothing a Doc gets depends on what
+# the vocabulary met before.
+WORKER_PARTS = 100
 _TAGGER: Any = None  # one per worker process, built by _init_worker
 
 
@@ -206,7 +212,7 @@ def estimate_records(inputs: Sequence[str | Path]) -> int | None:
 def run(
     inputs: Sequence[str | Path], out_dir: Path, *, overwrite: bool = False, resume: bool = False,
     model: str | None = None, n_process: int = 1, part_size: int = DEFAULT_PART_SIZE,
-    progress: bool = True,
+    progress: bool = True, worker_parts: int = WORKER_PARTS,
 ) -> Summary:
     """Parse ``inputs`` into a dataset of parts in ``out_dir``; see the module docstring."""
     inputs = [Path(p) for p in inputs]
@@ -225,8 +231,8 @@ def run(
     bar = tqdm(total=total, initial=writer.records_done, unit=" trials", file=sys.stderr,
                disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True, smoothing=0.1)
     try:
-        results = (_run_here(parts, model) if n_process <= 1 else
-                   _run_pool(parts, model, n_process))
+        results = (_run_here(parts, model, worker_parts) if n_process <= 1 else
+                   _run_pool(parts, model, n_process, worker_parts))
         for index, (tables, counts, errors, rss_mb, records_in_part) in enumerate(
                 results, start=writer.next_part):
             writer.write_part(index, tables, records_in_part, counts)
@@ -249,21 +255,42 @@ def run(
     return summary
 
 
-def _run_here(parts: Iterator[list], model: str | None) -> Iterator[tuple]:
-    """One process: the tagger is built here once."""
-    _init_worker(model)
+def _run_here(parts: Iterator[list], model: str | None,
+              worker_parts: int = WORKER_PARTS) -> Iterator[tuple]:
+    """One process: the tagger is built here, and built afresh every ``worker_parts`` parts."""
     for index, part in enumerate(parts):
+        if index % worker_parts == 0:
+            _init_worker(model)
         _, tables, counts, errors, rss_mb = _worker_part(index, part)
         yield tables, counts, errors, rss_mb, len(part)
 
 
-def _run_pool(parts: Iterator[list], model: str | None, n_process: int) -> Iterator[tuple]:
+def _run_pool(parts: Iterator[list], model: str | None, n_process: int,
+              worker_parts: int = WORKER_PARTS) -> Iterator[tuple]:
+    """Pools of fresh workers, each pool for ``worker_parts`` parts per worker, one after the
+    other (``max_tasks_per_child`` would do it, but deadlocks on Python 3.11: CPython issue
+    115634); results come back in input order."""
+    parts = iter(parts)
+    group = worker_parts * n_process
+    start = 0
+    while True:
+        done = 0
+        for result in _one_pool(islice(parts, group), model, n_process, start):
+            done += 1
+            yield result
+        if done < group:
+            return
+        start += done
+
+
+def _one_pool(parts: Iterable[list], model: str | None, n_process: int,
+              start: int) -> Iterator[tuple]:
     """Workers in fresh (spawned) processes; results come back in submission order."""
     context = get_context("spawn")
     with ProcessPoolExecutor(n_process, mp_context=context, initializer=_init_worker,
                              initargs=(model,)) as pool:
         pending: deque[tuple[Future, int]] = deque()
-        for index, part in enumerate(parts):
+        for index, part in enumerate(parts, start=start):
             pending.append((pool.submit(_worker_part, index, part), len(part)))
             if len(pending) >= 2 * n_process:
                 yield _result(*pending.popleft())

@@ -43,6 +43,9 @@ def parse(
     model: Annotated[Optional[str], typer.Option(
         "--model", help="trained spaCy pipeline directory; 'rules' for rules only "
         "(default: the model shipped in models/)")] = None,
+    worker_parts: Annotated[int, typer.Option(
+        "--worker-parts", min=1, help="parts a worker parses before a fresh one replaces it "
+        "(bounds memory on long runs)")] = 100,
 ) -> None:
     """Parse registry records into trials, criteria and entities tables in OUT."""
     from pipeline import batch
@@ -56,7 +59,8 @@ def parse(
         typer.echo("note: no NER model found in models/; tagging with rules only", err=True)
     try:
         summary = batch.run(inputs, out, overwrite=overwrite, resume=resume, model=model,
-                            n_process=n_process, part_size=part_size, progress=True)
+                            n_process=n_process, part_size=part_size, progress=True,
+                            worker_parts=worker_parts)
     except (FileNotFoundError, OutputExistsError, ValueError, batch.RunInterrupted) as exc:
         _fail(str(exc))
         return

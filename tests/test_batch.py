@@ -54,6 +54,18 @@ def test_batch_same_rows_whatever_workers_and_part_size(reference: Path, tmp_pat
     assert done["records"] == 49 and done["parts"] == 7 and done["ok"] == 49
 
 
+def test_batch_fresh_workers_give_the_same_rows(reference: Path, tmp_path: Path) -> None:
+    # Workers replaced after every 2 parts (pools of fresh processes), and in one process the
+    # tagger rebuilt after every part: the rows of one long-lived worker.
+    for n_process, worker_parts in (("2", "2"), ("1", "1")):
+        out = tmp_path / f"fresh-{n_process}"
+        result = parse(str(SAMPLE), "--out", str(out), "--n-process", n_process,
+                       "--part-size", "5", "--worker-parts", worker_parts)
+        assert result.returncode == 0, result.stderr
+        assert json.loads((out / "_SUCCESS").read_text())["parts"] == 10
+        assert_same(reference, out)
+
+
 def test_batch_parent_killed_then_resume(reference: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = parse(str(SAMPLE), "--out", str(out), "--part-size", "5",
