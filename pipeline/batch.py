@@ -153,15 +153,16 @@ def _init_worker(model: str | None) -> None:
     _TAGGER = EntityTagger(model, quiet=True)
 
 
-def _worker_part(index: int, records: list[tuple[Record, str]]) -> tuple[int, dict, dict, list,
-                                                                          float]:
-    """Run in a worker: Arrow tables (cheap to send back) plus counts and peak memory."""
+def _worker_part(index: int,
+                 records: list[tuple[Record, str]]) -> tuple[dict, dict, list, float, int]:
+    """Run in a worker: Arrow tables (cheap to send back), counts, errors, peak memory and the
+    number of records, as ``run`` reads them."""
     if os.environ.get("ELIG_TEST_WORKER_DIES_AT_PART") == str(index):
         os._exit(3)  # test hook: a worker killed in the middle of a run
     part = parse_part(records, _TAGGER)
     tables = {t: rows_to_arrow(part.tables[t], t) for t in TABLE_NAMES}
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return index, tables, part.counts, part.errors, rss_mb
+    return tables, part.counts, part.errors, rss_mb, len(records)
 
 
 # --------------------------------------------------------------------------------------- runs
@@ -261,8 +262,7 @@ def _run_here(parts: Iterator[list], model: str | None,
     for index, part in enumerate(parts):
         if index % worker_parts == 0:
             _init_worker(model)
-        _, tables, counts, errors, rss_mb = _worker_part(index, part)
-        yield tables, counts, errors, rss_mb, len(part)
+        yield _worker_part(index, part)
 
 
 def _run_pool(parts: Iterator[list], model: str | None, n_process: int,
@@ -289,18 +289,13 @@ def _one_pool(parts: Iterable[list], model: str | None, n_process: int,
     context = get_context("spawn")
     with ProcessPoolExecutor(n_process, mp_context=context, initializer=_init_worker,
                              initargs=(model,)) as pool:
-        pending: deque[tuple[Future, int]] = deque()
+        pending: deque[Future] = deque()
         for index, part in enumerate(parts, start=start):
-            pending.append((pool.submit(_worker_part, index, part), len(part)))
+            pending.append(pool.submit(_worker_part, index, part))
             if len(pending) >= 2 * n_process:
-                yield _result(*pending.popleft())
+                yield pending.popleft().result()
         while pending:
-            yield _result(*pending.popleft())
-
-
-def _result(future: Future, size: int) -> tuple:
-    _, tables, counts, errors, rss_mb = future.result()
-    return tables, counts, errors, rss_mb, size
+            yield pending.popleft().result()
 
 
 def collect(

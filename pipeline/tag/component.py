@@ -26,6 +26,8 @@ RULE_WINS = {"value": {"value", "age"}, "temporal": {"temporal"},
 # before it ("ANC (absolute neutrophil count)").
 ABBREVIATION_CUE = re.compile(r"\([^()]{0,30}?[A-Z]|[A-Z][^\s()]*[ \t]*\(")
 
+_TEXT_KEY = "elig_text"
+
 if not Doc.has_extension("elig_mentions"):
     Doc.set_extension("elig_mentions", default=None)
 if not Doc.has_extension("elig_flags"):
@@ -34,10 +36,21 @@ if not Doc.has_extension("elig_flags"):
 
 def text_of(doc: Doc) -> str:
     """``doc.text``, built once per Doc: spaCy joins the tokens again on every access."""
-    text = doc.user_data.get("elig_text")
+    text = doc.user_data.get(_TEXT_KEY)
     if text is None:
-        text = doc.user_data["elig_text"] = doc.text
+        text = doc.user_data[_TEXT_KEY] = doc.text
     return text
+
+
+def keep_text(doc: Doc, text: str) -> Doc:
+    """Give ``text_of`` the text a Doc was made from, so it is never rebuilt from the tokens."""
+    doc.user_data[_TEXT_KEY] = text
+    return doc
+
+
+def may_define_abbreviation(text: str) -> bool:
+    """Whether a criterion can hold a definition scispaCy's detector would find."""
+    return "(" in text and ABBREVIATION_CUE.search(text) is not None
 
 
 @Language.factory("elig_constraints", assigns=["doc.spans"],
@@ -95,20 +108,19 @@ class ContextComponent:
         from medspacy.context import ConText
         from spacy.pipeline import Sentencizer
 
-        from pipeline.tag.context import context_config, context_rules, cue_pattern
+        from pipeline.tag.context import context_config, context_flags, context_rules, cue_pattern
 
         self.span_group = span_group
         self.context = ConText(nlp, name=name, **context_config(span_group))
         self.context.add(context_rules())
         self.cues = cue_pattern()
+        self.flags = context_flags
         self.sentences = Sentencizer(punct_chars=SENTENCE_PUNCT)
 
     def __call__(self, doc: Doc) -> Doc:
-        from pipeline.tag.context import context_flags
-
         if doc.spans.get(self.span_group) and self.cues.search(text_of(doc).lower()):
             doc = self.context(self.sentences(doc))
-            doc._.elig_flags = context_flags(doc)
+            doc._.elig_flags = self.flags(doc)
         return doc
 
 
@@ -129,5 +141,4 @@ class AbbreviationComponent:
         self.detector = AbbreviationDetector(nlp, name=name)
 
     def __call__(self, doc: Doc) -> Doc:
-        text = text_of(doc)
-        return self.detector(doc) if "(" in text and ABBREVIATION_CUE.search(text) else doc
+        return self.detector(doc) if may_define_abbreviation(text_of(doc)) else doc

@@ -14,7 +14,7 @@ from typing import Iterable
 from spacy.tokens import Doc
 
 from pipeline.assemble import Row, entity_rows
-from pipeline.tag.component import SPAN_GROUP
+from pipeline.tag.component import SPAN_GROUP, keep_text, may_define_abbreviation
 from pipeline.tag.constraints import extract
 from pipeline.tag.context import context_columns
 from pipeline.train import MODEL_DIR, MODEL_NAME
@@ -84,7 +84,7 @@ class EntityTagger:
         defined: dict[str, dict[str, str]] = {}  # trial -> short form -> long form
         for criterion, doc in zip(criteria, self._pipe(texts)):
             rows.extend(entity_rows(doc, criterion, SPAN_GROUP, self.columns))
-            if "(" in criterion["text"]:  # the only Docs the abbreviation detector reads
+            if may_define_abbreviation(criterion["text"]):  # the Docs the detector ran on
                 for short, long in abbreviations(doc):
                     defined.setdefault(criterion["trial_id"], {}).setdefault(short, long)
         for row in rows:
@@ -106,9 +106,7 @@ class EntityTagger:
 
     def _doc(self, text: str) -> Doc:
         """A tokenized Doc that keeps its text (spaCy would rebuild it from the tokens)."""
-        doc = self.nlp.make_doc(text)
-        doc.user_data["elig_text"] = text
-        return doc
+        return keep_text(self.nlp.make_doc(text), text)
 
     def _rules_first(self, criteria: list[Row]) -> tuple[list[Row], list[Doc]]:
         """Without a model, only criteria in which the rules found something, or that may
@@ -116,7 +114,7 @@ class EntityTagger:
         kept, docs = [], []
         for criterion in criteria:
             mentions = extract(criterion["text"])
-            if mentions or "(" in criterion["text"]:
+            if mentions or may_define_abbreviation(criterion["text"]):
                 doc = self._doc(criterion["text"])
                 doc._.elig_mentions = mentions
                 kept.append(criterion)

@@ -361,17 +361,14 @@ def _bounds(comparator: str | None, low: float, high: float) -> tuple[float | No
 
 def _tolerance(text: str, match: re.Match[str]) -> Value:
     """"±5 kg" -> between -5 and 5 kg; "23 (+/- 4)" and "23 ± 4" -> between 19 and 27."""
+    centre = parse_number(match.group("centre") or "0") or 0.0
     tolerance = parse_number(match.group("tol")) or 0.0
-    end = match.end()
-    unit, unit_end = _unit_at(text, end)
-    close = _CLOSE.match(text, unit_end if unit else end) if match.group("centre") else None
-    if close is not None and "(" in match.group():
+    unit, end = _unit_at(text, match.end())
+    close = _CLOSE.match(text, end) if "(" in match.group() else None  # "23 (+/- 4)"
+    if close is not None:
         end = close.end()
         if unit is None:
-            unit, unit_end = _unit_at(text, end)
-    end = max(end, unit_end) if unit else end
-    centre = parse_number(match.group("centre")) if match.group("centre") else 0.0
-    centre = centre or 0.0
+            unit, end = _unit_at(text, end)  # "23 (+/- 4) kg/m2"
     return Value(match.start(), end, "between", centre - tolerance, centre + tolerance, unit,
                  match.start())
 
