@@ -45,16 +45,18 @@ def _result(tables: dict[str, list[dict]]) -> ParseResult:
 _TAGGERS: dict = {}
 
 
-def load_tagger(model: str | Path | None = None):
-    """The entity tagger (NER model + rules + ConText), loaded once per model and reused.
+def load_tagger(model: str | Path | None = None, quiet: bool = False):
+    """The entity tagger (NER model + rules + ConText), loaded once per model per process and
+    reused.
 
-    ``model``: a trained spaCy pipeline directory, None for the shipped model, or "rules".
+    ``model``: a trained spaCy pipeline directory, None for the shipped model, or "rules";
+    ``quiet``: no note when the shipped model is missing (Spark workers).
     """
     from pipeline.tag.tagger import EntityTagger
 
     key = str(model)
     if key not in _TAGGERS:
-        _TAGGERS[key] = EntityTagger(model)
+        _TAGGERS[key] = EntityTagger(model, quiet=quiet)
     return _TAGGERS[key]
 
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from pipeline.paths import REPO, SHARED_DATA
 from pipeline.segment import segment
 from pipeline.sources import iter_records
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED_RECORDS = REPO.parent / "shared" / "data" / "ctgov_records" / "raw"
+SHARED_RECORDS = SHARED_DATA / "ctgov_records" / "raw"
 SAMPLE = REPO / "data" / "raw"
 
 
@@ -41,12 +41,15 @@ class Figure:
         return self.words / self.seconds if self.seconds else 0.0
 
 
-def corpus(path: Path | None = None) -> tuple[Path, list[str], list[str]]:
-    """(source folder, trial texts, criterion texts) of the benchmark corpus."""
+def corpus(path: Path | None = None
+           ) -> tuple[Path, list[str], list[str], list[tuple[str, dict]]]:
+    """(source folder, trial texts, criterion texts, (trial text, registry fields) pairs) of the
+    benchmark corpus, read once; the pairs are what ``make_dump`` resamples."""
     path = path or (SHARED_RECORDS if SHARED_RECORDS.exists() else SAMPLE)
-    trials = [r.text for r in iter_records([path]) if r.text and r.text.strip()]
+    sources = [(r.text, r.fields) for r in iter_records([path]) if r.text and r.text.strip()]
+    trials = [text for text, _ in sources]
     criteria = [c.text for text in trials for c in segment(text).criteria]
-    return path, trials, criteria
+    return path, trials, criteria, sources
 
 
 def words(texts: Iterable[str]) -> int:
@@ -69,7 +72,8 @@ def timed(name: str, texts: list[str], make: Callable[[], object],
     return Figure(name, words(texts), min(seconds), note)
 
 
-def _drain(nlp, texts: list[str]) -> None:
+def drain(nlp, texts: list[str]) -> None:
+    """Run ``nlp`` over ``texts`` and drop the Docs."""
     for _ in nlp.pipe(texts, batch_size=256):
         pass
 
@@ -99,12 +103,12 @@ def stage_figures(trials: list[str], criteria: list[str], model: str | Path | No
     from pipeline.tag.tagger import RULES_ONLY, EntityTagger
     from pipeline.tag.tokenizer import blank
 
-    figures = [timed('spacy.blank("en") tokenizer', criteria, lambda: spacy.blank("en"), _drain,
+    figures = [timed('spacy.blank("en") tokenizer', criteria, lambda: spacy.blank("en"), drain,
                      note="reference")]
     subset = _prefix(criteria, medspacy_words)
-    figures.append(timed("medspacy.load() default pipeline", subset, medspacy_default, _drain,
+    figures.append(timed("medspacy.load() default pipeline", subset, medspacy_default, drain,
                          repeat=1, note=f"reference, first {words(subset):,} words"))
-    figures.append(timed("criteria tokenizer (elig.tokenizer.v1)", criteria, blank, _drain))
+    figures.append(timed("criteria tokenizer (elig.tokenizer.v1)", criteria, blank, drain))
     figures.append(timed("segmentation + norm_text (whole trials)", trials, lambda: None,
                          lambda _, t: [criterion_rows("x", "x", segment(x)) for x in t]))
     figures.append(timed("typed-constraint rules alone (no spaCy)", criteria, lambda: None,
@@ -114,7 +118,7 @@ def stage_figures(trials: list[str], criteria: list[str], model: str | Path | No
     if model is not None:
         figures.append(timed("tagging with the NER model (model + rules + ConText)", criteria,
                              lambda: EntityTagger(model, quiet=True), _tag))
-        figures.append(timed("NER model alone", criteria, lambda: spacy.load(model), _drain))
+        figures.append(timed("NER model alone", criteria, lambda: spacy.load(model), drain))
     return figures
 
 
@@ -163,11 +167,6 @@ def make_dump(path: Path, trials: int, texts: list[tuple[str, dict]], seed: int 
     return total
 
 
-def source_texts(path: Path | None = None) -> list[tuple[str, dict]]:
-    path = path or (SHARED_RECORDS if SHARED_RECORDS.exists() else SAMPLE)
-    return [(r.text, r.fields) for r in iter_records([path]) if r.text and r.text.strip()]
-
-
 @dataclass
 class RunFigure:
     name: str
@@ -184,20 +183,20 @@ class RunFigure:
 def end_to_end(dump: Path, words_in: int, workers: int, model: str | None,
                name: str) -> RunFigure:
     """``python -m pipeline parse`` on the dump in a fresh process: wall time and memory."""
-    out = Path(tempfile.mkdtemp(prefix="elig-bench-"))
-    command = [sys.executable, "-m", "pipeline", "parse", str(dump), "--out", str(out / "o"),
-               "--n-process", str(workers)]
-    if model is not None:
-        command += ["--model", str(model)]
-    started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(f"bench run failed: {result.stderr[-2000:]}")
-    done = json.loads((out / "o" / "_SUCCESS").read_text())
+    with tempfile.TemporaryDirectory(prefix="elig-bench-") as tmp:
+        out = Path(tmp) / "o"
+        command = [sys.executable, "-m", "pipeline", "parse", str(dump), "--out", str(out),
+                   "--n-process", str(workers)]
+        if model is not None:
+            command += ["--model", str(model)]
+        started = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, cwd=REPO,
+                                env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        seconds = time.perf_counter() - started
+        if result.returncode != 0:
+            raise RuntimeError(f"bench run failed: {result.stderr[-2000:]}")
+        done = json.loads((out / "_SUCCESS").read_text())
     rss = re.search(r"peak memory per worker: ([\d,]+) MB", result.stdout)
-    subprocess.run(["rm", "-rf", str(out)], check=False)
     return RunFigure(name, done["records"], words_in, seconds,
                      float(rss.group(1).replace(",", "")) if rss else 0.0)
 

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from pipeline.paths import SHARED_DATA
 from pipeline.write import OutputExistsError
 
 app = typer.Typer(
@@ -21,12 +22,19 @@ app = typer.Typer(
 evaluate_app = typer.Typer(no_args_is_help=True, help="Score the pipeline on shared corpora.")
 app.add_typer(evaluate_app, name="evaluate")
 
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=2)
+
+
+def _check_model(model: str | None) -> None:
+    """--model is a spaCy pipeline directory, 'rules', or left out (the shipped model)."""
+    from pipeline.train import RULES_ONLY
+
+    if model not in (None, RULES_ONLY) and not Path(model).is_dir():
+        _fail(f"--model {model}: not a directory holding a spaCy pipeline")
 
 
 @app.command()
@@ -49,10 +57,9 @@ def parse(
 ) -> None:
     """Parse registry records into trials, criteria and entities tables in OUT."""
     from pipeline import batch
-    from pipeline.tag.tagger import RULES_ONLY, default_model
+    from pipeline.train import default_model
 
-    if model not in (None, RULES_ONLY) and not Path(model).is_dir():
-        _fail(f"--model {model}: not a directory holding a spaCy pipeline")
+    _check_model(model)
     if overwrite and resume:
         _fail("--overwrite and --resume exclude each other")
     if model is None and default_model() is None:
@@ -148,9 +155,9 @@ def bench(
     """Words/s of every stage beside spacy.blank("en") and medspacy.load() on the same text,
     then end-to-end runs on a registry-like dump with 1 and 2 workers."""
     from pipeline import bench as b
-    from pipeline.tag.tagger import RULES_ONLY, default_model
+    from pipeline.train import RULES_ONLY, default_model
 
-    path, trials, criteria = b.corpus(records)
+    path, trials, criteria, sources = b.corpus(records)
     typer.echo(f"corpus: {path} - {len(trials)} trials, {len(criteria)} criteria, "
                f"{b.words(criteria):,} words")
     chosen = None if model == RULES_ONLY else (model or default_model())
@@ -161,12 +168,11 @@ def bench(
         return
     import tempfile
 
-    texts = b.source_texts(records)
     runs = []
     with tempfile.TemporaryDirectory(prefix="elig-dump-") as folder:
         for scale in (1, 10) if not quick else (1,):
             dump = Path(folder) / f"dump-{scale}x.zip"
-            words = b.make_dump(dump, dump_trials * scale, texts)
+            words = b.make_dump(dump, dump_trials * scale, sources)
             typer.echo(f"dump {scale}x: {dump_trials * scale:,} trials, {words:,} words "
                        "(API v2 JSON in a zip, resampled from the corpus)")
             for workers in (1, 2) if scale == 1 else (2,):
@@ -252,8 +258,7 @@ def review(
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
         _fail(f"input not found: {', '.join(missing)}")
-    if model not in (None, "rules") and not Path(model).is_dir():
-        _fail(f"--model {model}: not a directory holding a spaCy pipeline")
+    _check_model(model)
     try:
         if len(inputs) == 1 and (inputs[0] / "trials.parquet").exists():
             tables = pipeline.read_tables(inputs[0], allow_partial=True)

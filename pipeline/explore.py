@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.paths import REPO, SHARED_DATA
 from pipeline.review import COLORS, displacy_doc, typed_summary
 
 __all__ = [
@@ -38,13 +39,12 @@ __all__ = [
 
 def repo() -> Path:
     """The repository root, wherever a notebook runs from (``notebooks/`` or the root)."""
-    return Path(__file__).resolve().parent.parent
+    return REPO
 
 
 def shared_data() -> Path | None:
     """``../shared/data`` beside the repository, or None when it is absent (users lack it)."""
-    path = repo().parent / "shared" / "data"
-    return path if path.exists() else None
+    return SHARED_DATA if SHARED_DATA.exists() else None
 
 
 def criteria_tree(criteria: pd.DataFrame) -> str:

@@ -19,6 +19,9 @@ from typing import Iterable
 
 import pandas as pd
 
+from pipeline.schema import SECTIONS, STATUSES
+from pipeline.sources.record import REGISTRY_FIELDS
+
 __all__ = ["COLORS", "displacy_doc", "displacy_html", "number", "render", "render_criterion",
            "typed_summary", "write_review"]
 
@@ -28,7 +31,6 @@ COLORS = {
     "age": "#ffe0f0", "sex": "#f0e0ff", "pregnancy": "#ffd0e0",
 }
 FLAGS = ("negated", "historical", "hypothetical", "exception")
-_SECTIONS = ("inclusion", "exclusion", "unknown")
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;
@@ -146,8 +148,7 @@ def render_criterion(criterion: object, entities: pd.DataFrame) -> str:
 
 def _trial(trial: object, criteria: pd.DataFrame, entities: pd.DataFrame) -> str:
     fields = ", ".join(f"{k.replace('_', ' ')}: {_e(getattr(trial, k))}" for k in
-                       ("minimum_age", "maximum_age", "sex", "healthy_volunteers")
-                       if getattr(trial, k, None) not in (None, ""))
+                       REGISTRY_FIELDS if getattr(trial, k, None) not in (None, ""))
     parts = [f'<section class="trial" data-trial-id="{_e(trial.trial_id)}">'
              f"<h2>{_e(trial.record_key)} <span class=\"status-{_e(trial.status)}\">"
              f"({_e(trial.status)})</span></h2>"
@@ -156,7 +157,7 @@ def _trial(trial: object, criteria: pd.DataFrame, entities: pd.DataFrame) -> str
     if trial.status == "error":
         parts.append(f'<p class="status-error">{_e(trial.error)}</p>')
     by_criterion = {key: group for key, group in entities.groupby("criterion_id")}
-    for section in _SECTIONS:
+    for section in SECTIONS:
         rows = criteria[criteria.section == section]
         if rows.empty:
             continue
@@ -175,7 +176,7 @@ def render(trials: pd.DataFrame, criteria: pd.DataFrame, entities: pd.DataFrame,
         wanted = set(trial_ids)
         trials = trials[trials.trial_id.isin(wanted) | trials.record_key.isin(wanted)]
     counts = trials.status.value_counts().to_dict()
-    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "empty", "error"))
+    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
     errors = trials[trials.status == "error"]
     plural = "" if len(trials) == 1 else "s"
     body = [f"<h1>{_e(title)}</h1><p class=\"meta\">{len(trials)} trial{plural}: {summary}</p>"]

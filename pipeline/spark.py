@@ -24,12 +24,12 @@ from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
 
+import pipeline
 from pipeline.schema import TABLE_NAMES, arrow_schema
 from pipeline.sources.record import REGISTRY_FIELDS, Record
 
 __all__ = ["local_session", "parse_dataframe", "records_dataframe"]
 
-_TAGGERS: dict[str, Any] = {}  # one tagger per model, per Python worker process
 _RECORD_COLUMNS = ("source", "format", "error", "warning", "source_index", *REGISTRY_FIELDS)
 
 
@@ -41,15 +41,6 @@ def nested_schema() -> pa.Schema:
     return pa.schema([pa.field("trial", struct("trials")),
                       pa.field("criteria", pa.list_(struct("criteria"))),
                       pa.field("entities", pa.list_(struct("entities")))])
-
-
-def _tagger(model: str | None) -> Any:
-    key = str(model)
-    if key not in _TAGGERS:
-        from pipeline.tag.tagger import EntityTagger
-
-        _TAGGERS[key] = EntityTagger(model, quiet=True)
-    return _TAGGERS[key]
 
 
 def _records(batch: pa.RecordBatch, id_col: str, text_col: str) -> list[Record]:
@@ -70,7 +61,7 @@ def parse_batches(batches: Iterable[pa.RecordBatch], id_col: str, text_col: str,
     from pipeline.batch import parse_part
 
     schema = nested_schema()
-    tagger = _tagger(model)
+    tagger = pipeline.load_tagger(model, quiet=True)  # once per model, per Python worker
     for batch in batches:
         records = _records(batch, id_col, text_col)
         part = parse_part([(r, r.trial_id) for r in records], tagger)

@@ -151,8 +151,10 @@ def predict(nlp: Language, files: list[ChiaFile], batch_size: int = 256
 
 
 def evaluate_chia(path: Path, model: str | Path | None = None, split: str = "all",
-                  nlp: Language | None = None) -> ChiaReport:
-    """Score ``model`` (default: the shipped one) on the Chia files in ``path``."""
+                  nlp: Language | None = None,
+                  files: list[ChiaFile] | None = None) -> ChiaReport:
+    """Score ``model`` (default: the shipped one) on the Chia files in ``path`` (``files``: the
+    ones a caller has read already, as ``read_folder(path, split)`` would)."""
     import spacy
 
     from pipeline.train import MODEL_DIR
@@ -160,7 +162,7 @@ def evaluate_chia(path: Path, model: str | Path | None = None, split: str = "all
     if nlp is None:
         model = model or MODEL_DIR
         nlp = spacy.load(model)
-    files = read_folder(path, split)
+    files = files if files is not None else read_folder(path, split)
     report = ChiaReport(files=len(files), model=str(model or nlp.meta.get("name", "")))
     predicted, report.seconds = predict(nlp, files)
     for chia, pred in zip(files, predicted):
@@ -170,14 +172,9 @@ def evaluate_chia(path: Path, model: str | Path | None = None, split: str = "all
     return report
 
 
-def words_per_second(nlp: Language, texts: list[str], batch_size: int = 256,
-                     repeats: int = 3) -> float:
-    """Best of ``repeats`` timed passes of ``nlp.pipe`` (words counted as ``str.split``)."""
-    words = sum(len(t.split()) for t in texts)
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        for _doc in nlp.pipe(texts, batch_size=batch_size):
-            pass
-        best = min(best, time.perf_counter() - started)
-    return words / best if best else 0.0
+def words_per_second(nlp: Language, texts: list[str]) -> float:
+    """Best of three timed passes of ``nlp.pipe`` (words counted as ``str.split``), measured as
+    ``make bench`` measures every stage."""
+    from pipeline.bench import drain, timed
+
+    return timed("ner", texts, lambda: nlp, drain).rate

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.tag.values import normalize_unit, parse_number
+from pipeline.tag.values import PLUS_MINUS, normalize_unit, parse_number
 
 OPERATORS = {"GT": ">", "GTEQ": ">=", "LT": "<", "LTEQ": "<=", "EQ": "=", "BETWEEN": "between"}
 _TEMPORAL_UNITS = {"year": "years", "month": "months", "week": "weeks", "day": "days",
@@ -116,17 +116,15 @@ def _comparison(doc: str, spans: dict, attrs: dict, anchor: str,
                           raw or None)
 
 
-_TOLERANCE = re.compile(r"(?:\u00b1|\+\s*/\s*-|\+-|plus\s+or\s+minus)\s*(\d+(?:[.,]\d+)?)", re.I)
-
-
 def _tolerance_range(text: str, values: frozenset[float]) -> frozenset[float]:
-    """{c - t, c + t} of a gold "c ± t" (or {-t, t} without a centre); t follows the sign."""
-    match = _TOLERANCE.search(text)
-    tolerance = _number(match.group(1)) if match else None
+    """{c - t, c + t} of a gold "c ± t" (or {-t, t} without a centre), read with the parser's
+    own pattern for the sign; the gold values must hold the tolerance it finds."""
+    match = PLUS_MINUS.search(text)
+    tolerance = parse_number(match.group("tol")) if match else None
     if tolerance is None or tolerance not in values:
         return values
-    centres = [v for v in values if v != tolerance] or [0.0]
-    return frozenset({centres[0] - tolerance, centres[0] + tolerance})
+    centre = parse_number(match.group("centre") or "0") or 0.0
+    return frozenset({centre - tolerance, centre + tolerance})
 
 
 @dataclass

@@ -17,11 +17,10 @@ from pipeline.assemble import Row, entity_rows
 from pipeline.tag.component import SPAN_GROUP, keep_text, may_define_abbreviation
 from pipeline.tag.constraints import extract
 from pipeline.tag.context import context_columns
-from pipeline.train import MODEL_DIR, MODEL_NAME
+from pipeline.train import MODEL_NAME, RULES_ONLY, default_model
 
 __all__ = ["EntityTagger", "abbreviations", "default_model", "RULES_ONLY"]
 
-RULES_ONLY = "rules"
 OWN_COMPONENTS = ("elig_constraints", "elig_abbreviations", "elig_context")
 
 
@@ -37,11 +36,6 @@ def abbreviations(doc: Doc) -> list[tuple[str, str]]:
         if any(c.isupper() for c in short.text) and long.lower() != short.text.lower():
             pairs.append((short.text, long))
     return pairs
-
-
-def default_model() -> Path | None:
-    """The model shipped in ``models/`` next to the package, if it is there."""
-    return MODEL_DIR if (MODEL_DIR / "config.cfg").exists() else None
 
 
 def _apply(docs: Iterable[Doc], components: list) -> Iterable[Doc]:

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from pipeline import rules
 
-__all__ = ["Value", "comparator_before", "find_values", "parse_number", "normalize_unit"]
+__all__ = ["PLUS_MINUS", "Value", "comparator_before", "find_values", "parse_number",
+           "normalize_unit"]
 
 _DIGITS = r"(?:\d{1,3}(?:[,\u00a0\u202f]\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _ROMAN = r"(?:IV|IX|V?I{1,3}|V|X)[A-Ca-c]?(?![\w])|[\u2160-\u216b]"
@@ -45,7 +46,7 @@ _BP = re.compile(
     re.IGNORECASE,
 )
 # "±5 kg", "+/- 3 days", "23 (+/- 4)": a tolerance, read as the range it allows.
-_PLUS_MINUS = re.compile(
+PLUS_MINUS = re.compile(
     rf"(?:(?<![\w.,/-])(?P<centre>{_DIGITS})[ \t]*(?:\([ \t]*)?)?"
     r"(?:\u00b1|\+[ \t]*/[ \t]*[-\u2212\u2013]|\+-(?=[ \t]*[\d.])|(?i:plus[ \t]+or[ \t]+minus))"
     rf"[ \t]*(?P<tol>{_DIGITS})(?![\d])"
@@ -235,7 +236,7 @@ def find_values(text: str) -> list[Value]:
         if bp.group(3) or _BP_CONTEXT.search(text, max(0, bp.start() - 60), bp.start()):
             values.extend(_blood_pressure(text, bp))
     if "\u00b1" in text or "+" in text or "minus" in text:
-        values.extend(_tolerance(text, pm) for pm in _PLUS_MINUS.finditer(text))
+        values.extend(_tolerance(text, pm) for pm in PLUS_MINUS.finditer(text))
     taken = [(v.start, v.end) for v in values]
     for match in grammar.number.finditer(text):
         if match.start() < consumed or any(s <= match.start() < e for s, e in taken):

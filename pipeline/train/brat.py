@@ -162,10 +162,8 @@ def read_folder(path: Path, split: str = "all", types: dict[str, str] | None = N
     if split not in ("all", "train", "dev"):
         raise ValueError(f"split must be all, train or dev, not {split!r}")
     folder = chia_folder(path, variant)
-    files = [read_file(p, types) for p in sorted(folder.glob("*.txt"))]
-    if split == "all":
-        return files
-    return [f for f in files if is_dev(f.trial_id) == (split == "dev")]
+    return [read_file(p, types) for p in sorted(folder.glob("*.txt"))
+            if split == "all" or is_dev(trial_of(p.stem)) == (split == "dev")]
 
 
 def longest_first(spans: list[GoldSpan]) -> list[GoldSpan]:

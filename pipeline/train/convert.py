@@ -10,7 +10,6 @@ for a span categorizer. A gold span whose edges fall inside a token is widened t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.language import Language
@@ -18,7 +17,7 @@ from spacy.tokens import Doc, DocBin, Span
 
 from pipeline.train.brat import ChiaFile, GoldSpan, Line, longest_first, read_folder
 
-__all__ = ["SPANS_KEY", "Alignment", "alignment", "line_doc", "write_docbins"]
+__all__ = ["SPANS_KEY", "line_doc", "write_docbins"]
 
 SPANS_KEY = "sc"
 
@@ -66,29 +65,3 @@ def write_docbins(nlp: Language, data: Path, out: Path) -> dict[str, int]:
         bin_.to_disk(out / f"{split}.spacy")
         counts[split] = len(bin_)
     return counts
-
-
-@dataclass
-class Alignment:
-    """How gold spans sit on the tokenizer's tokens."""
-
-    spans: int = 0
-    exact: int = 0
-    examples: list[str] | None = None
-
-
-def alignment(nlp: Language, files: Iterable[ChiaFile], keep: int = 20) -> Alignment:
-    """Gold spans whose edges are token edges (the strict ceiling of a token-based model)."""
-    result = Alignment(examples=[])
-    for chia in files:
-        for line in chia.lines:
-            doc = nlp.make_doc(line.text)
-            for gold in line.spans:
-                result.spans += 1
-                if doc.char_span(gold.start - line.start, gold.end - line.start) is not None:
-                    result.exact += 1
-                elif result.examples is not None and len(result.examples) < keep:
-                    result.examples.append(
-                        f"{line.text[gold.start - line.start:gold.end - line.start]!r} in "
-                        f"{line.text!r}")
-    return result

@@ -58,11 +58,6 @@ def run_spacy_train(config: Path, corpus: Path, output: Path,
     return output / "model-best"
 
 
-def dev_texts(data: Path) -> list[str]:
-    """Criterion lines of the dev trials: the text speed is measured on."""
-    return [line.text for chia in read_folder(data, "dev") for line in chia.lines]
-
-
 def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite: bool = False,
                 overrides: dict[str, Any] | None = None, command: str = "") -> TrainResult:
     """Train on the train trials of ``data``, save the best model to ``out``, score it on dev."""
@@ -74,10 +69,11 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
         best = run_spacy_train(config, work / "corpus", work / "output", overrides)
         nlp = spacy.load(best)
     seconds = time.perf_counter() - started
-    report = evaluate_chia(data, split="dev", nlp=nlp)
+    dev = read_folder(data, "dev")  # read once: scored, timed and listed in the card
+    report = evaluate_chia(data, split="dev", nlp=nlp, files=dev)
     report.model = str(out)
-    speed = words_per_second(nlp, dev_texts(data))
-    update_meta(nlp, report, speed, read_folder(data, "dev"), name=out.name or MODEL_NAME)
+    speed = words_per_second(nlp, [line.text for chia in dev for line in chia.lines])
+    update_meta(nlp, report, speed, dev, name=out.name or MODEL_NAME)
     if out.exists():
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
