@@ -9,6 +9,7 @@ columns in ``../shared/docs/output-contract.md`` are kept; columns after them ar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 from functools import lru_cache
 
 import pyarrow as pa
@@ -121,11 +122,16 @@ class SchemaError(ValueError):
     """A row whose keys differ from its table's declared columns."""
 
 
-def check_row(table: str, row: dict[str, object]) -> None:
+@lru_cache(maxsize=None)
+def _column_set(table: str) -> frozenset[str]:
+    return frozenset(column_names(table))
+
+
+def check_row(table: str, row: Mapping[str, object]) -> None:
     """Refuse a row with missing or unknown keys (pyarrow would silently drop or null them)."""
-    expected = column_names(table)
-    if len(row) == len(expected) and all(name in row for name in expected):
+    if row.keys() == _column_set(table):
         return
+    expected = column_names(table)
     missing = [name for name in expected if name not in row]
     extra = [name for name in row if name not in expected]
     raise SchemaError(

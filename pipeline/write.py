@@ -53,7 +53,7 @@ def rows_to_arrow(rows: Iterable[Mapping[str, object]], table: str) -> pa.Table:
     """Rows -> Arrow table of ``table``'s schema; refuses rows whose keys differ from it."""
     rows = list(rows)
     for row in rows:
-        check_row(table, dict(row))
+        check_row(table, row)
     return pa.Table.from_pylist(rows, schema=arrow_schema(table))
 
 

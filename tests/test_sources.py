@@ -199,6 +199,24 @@ def test_sources_corrupt_zip(tmp_path: Path) -> None:
     assert record.error and "zip" in record.error
 
 
+def test_sources_damaged_zip_member_is_one_error_row_and_reading_goes_on(
+        tmp_path: Path, fixtures: Path) -> None:
+    archive = tmp_path / "bulk.zip"
+    text = (fixtures / "api_v2_single.json").read_text()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("a/NCT90000001.json", text)
+        zf.writestr("b/NCT90000010.xml", (fixtures / "legacy.xml").read_text())
+    data = bytearray(archive.read_bytes())
+    at = data.index(b'"protocolSection"')  # inside the first member: its CRC no longer holds
+    data[at + 1] = ord("X")
+    archive.write_bytes(bytes(data))
+    got = records(archive)
+    assert [r.trial_id for r in got] == ["NCT90000001", "NCT90000010"]
+    assert got[0].error and "unreadable archive member" in got[0].error
+    assert got[0].source == f"{archive}!a/NCT90000001.json"
+    assert got[1].error is None and got[1].text
+
+
 def test_sources_json_without_criteria_names_the_problem(tmp_path: Path) -> None:
     path = tmp_path / "other.json"
     path.write_text(json.dumps({"hello": "world"}))

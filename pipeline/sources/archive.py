@@ -6,7 +6,9 @@ Nothing is extracted to disk and member names are never used as paths: a member 
 
 from __future__ import annotations
 
+import io
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -14,6 +16,9 @@ from pipeline.sources.record import Record, error_record
 
 # A member larger than this is refused rather than read (zip bombs).
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
+# A member up to this size (a study, a few kB to a few MB) is decompressed once into memory;
+# larger ones (a whole dump as one CSV) are streamed.
+READ_WHOLE_BYTES = 32 * 1024 * 1024
 
 ReadMember = Callable[[Callable, str, str], Iterator[Record]]
 
@@ -39,5 +44,15 @@ def read_zip(path: Path, source: str, read_member: ReadMember) -> Iterator[Recor
                 yield error_record(info.filename, member_source, "zip",
                                    "nested zip archive; extract the outer one first")
                 continue
-            yield from read_member(lambda info=info: archive.open(info), member_source,
+            if info.file_size > READ_WHOLE_BYTES:
+                yield from read_member(lambda info=info: archive.open(info), member_source,
+                                       info.filename)
+                continue
+            try:  # read once: the reader looks at the head, then reads it all
+                data = archive.read(info)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+                yield error_record(info.filename, member_source, "zip",
+                                   f"unreadable archive member: {type(exc).__name__}: {exc}")
+                continue
+            yield from read_member(lambda data=data: io.BytesIO(data), member_source,
                                    info.filename)

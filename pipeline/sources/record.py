@@ -38,8 +38,12 @@ def stem_id(name: str) -> str:
 
     Only the last path component is used, so a member called ``../../x.json`` is just ``x``.
     """
-    base = PurePath(name.replace("\\", "/")).name
-    return PurePath(base).stem or base or "unnamed"
+    base = name.replace("\\", "/").rpartition("/")[2]
+    if base in ("", ".", ".."):  # odd names: as pathlib reads them
+        base = PurePath(name.replace("\\", "/")).name
+        return PurePath(base).stem or base or "unnamed"
+    dot = base.rfind(".")
+    return base[:dot] if 0 < dot < len(base) - 1 else base
 
 
 def nct_in(value: str | None) -> str | None:

@@ -87,7 +87,7 @@ def _strip_case(pattern: str) -> str:
 def find_ages(text: str, values: list[Value]) -> list[Age]:
     """Age constraints; ``values`` are the values not already read as time windows."""
     r = _rules()
-    keywords = list(r.keyword.finditer(text))
+    keywords = list(r.keyword.finditer(text)) if values else []
     ages: list[Age] = []
     for value in values:
         if value.unit not in (None, *_YEARS):

@@ -73,7 +73,7 @@ class EntityTagger:
         if self.model is None:
             criteria, texts = self._rules_first(criteria)
         else:
-            texts = [self._doc(c["text"]) for c in criteria]
+            texts = (self._doc(c["text"]) for c in criteria)  # made as the model reads them
         rows: list[Row] = []
         defined: dict[str, dict[str, str]] = {}  # trial -> short form -> long form
         for criterion, doc in zip(criteria, self._pipe(texts)):
@@ -85,7 +85,7 @@ class EntityTagger:
             row["long_form"] = defined.get(row["trial_id"], {}).get(row["text"])
         return rows
 
-    def _pipe(self, docs: list[Doc]) -> Iterable[Doc]:
+    def _pipe(self, docs: Iterable[Doc]) -> Iterable[Doc]:
         """``nlp.pipe`` over tokenized Docs, with our per-Doc components called directly: the
         same result, without spaCy's generator and error-handler layers around each of them."""
         names = self.nlp.pipe_names

@@ -232,7 +232,7 @@ def find_values(text: str) -> list[Value]:
     grammar = _grammar()
     values: list[Value] = []
     consumed = 0
-    for bp in _BP.finditer(text):
+    for bp in _BP.finditer(text) if "/" in text else ():
         if bp.group(3) or _BP_CONTEXT.search(text, max(0, bp.start() - 60), bp.start()):
             values.extend(_blood_pressure(text, bp))
     if "\u00b1" in text or "+" in text or "minus" in text:
@@ -255,7 +255,13 @@ def find_values(text: str) -> list[Value]:
 
 def _parse_from(text: str, match: re.Match[str], number: float) -> Value | None:
     grammar = _grammar()
-    is_word = match.group("word") is not None
+    word = match.group("word")
+    if word is not None and word.lower() in ("a", "an", "single"):
+        # "a year ago" counts, "three times a week" does not (checked first: "a" is common)
+        unit, _ = _unit_at(text, match.end())
+        if unit not in _DURATION_UNITS or not _A_ALLOWED_AFTER.search(
+                text, max(0, match.start() - 20), match.start()):
+            return None
     comparator, start = comparator_before(text, match.start())
     number_end = match.end()
     comma = _DECIMAL_COMMA.match(text, number_end) if match.group("digits") else None
@@ -265,11 +271,6 @@ def _parse_from(text: str, match: re.Match[str], number: float) -> Value | None:
             number = float(f"{match.group()}.{comma.group(1)}")  # "39,99", "7,8 mmol/l"
             number_end = comma.end()
     unit, end = _unit_at(text, number_end)
-    if is_word and match.group("word").lower() in ("a", "an", "single") and (
-        unit not in _DURATION_UNITS
-        or not _A_ALLOWED_AFTER.search(text, max(0, match.start() - 20), match.start())
-    ):
-        return None  # "a year ago" counts, "three times a week" does not
     end = max(end, number_end)
     low = high = number
     listed = _list_after(text, end, number) if unit is None else None
