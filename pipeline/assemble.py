@@ -54,36 +54,40 @@ def entity_rows(doc: Any, criterion: Row, span_group: str,
     """Rows of one criterion's tagged Doc: rule mentions keep their exact, typed span."""
     base = criterion["start"]
     text = criterion["text"]
+    trial_id, criterion_id = criterion["trial_id"], criterion["criterion_id"]
     ext = doc._
     flags = ext.elig_flags or {}
+    unflagged = dict.fromkeys(context_columns, False)
     found = []
     for span, mention in zip(doc.spans[span_group], ext.elig_mentions):
-        start, end = (mention.start, mention.end) if mention else (span.start_char, span.end_char)
-        row: Row = {
-            "trial_id": criterion["trial_id"],
-            "criterion_id": criterion["criterion_id"],
-            "entity_id": "",
-            "label": mention.label if mention else span.label_.lower(),
-            "start": base + start,
-            "end": base + end,
-            "text": text[start:end],
-            "comparator": mention.comparator if mention else None,
-            "value_low": mention.low if mention else None,
-            "value_high": mention.high if mention else None,
-            "unit": mention.unit if mention else None,
-            "window_start_days": mention.window_start if mention else None,
-            "window_end_days": mention.window_end if mention else None,
-            "anchor": mention.anchor if mention else None,
-            "long_form": None,
-            "concept": mention.concept if mention else None,
-            "method": "rule" if mention else "ner",
-        }
-        set_here = flags.get((span.start, span.end, span.label_), ())
-        row.update({column: column in set_here for column in context_columns})
+        if mention is not None:
+            start, end = mention.start, mention.end
+            row: Row = {
+                "trial_id": trial_id, "criterion_id": criterion_id, "entity_id": "",
+                "label": mention.label, "start": base + start, "end": base + end,
+                "text": text[start:end], "comparator": mention.comparator,
+                "value_low": mention.low, "value_high": mention.high, "unit": mention.unit,
+                "window_start_days": mention.window_start,
+                "window_end_days": mention.window_end, "anchor": mention.anchor,
+                "long_form": None, "concept": mention.concept, "method": "rule",
+            }
+        else:
+            start, end = span.start_char, span.end_char
+            row = {
+                "trial_id": trial_id, "criterion_id": criterion_id, "entity_id": "",
+                "label": span.label_.lower(), "start": base + start, "end": base + end,
+                "text": text[start:end], "comparator": None, "value_low": None,
+                "value_high": None, "unit": None, "window_start_days": None,
+                "window_end_days": None, "anchor": None, "long_form": None, "concept": None,
+                "method": "ner",
+            }
+        set_here = flags.get((span.start, span.end, span.label_)) if flags else None
+        row.update({column: column in set_here for column in context_columns}
+                   if set_here else unflagged)
         found.append(row)
     found.sort(key=lambda r: (r["start"], r["end"], r["label"]))
     for n, row in enumerate(found, start=1):
-        row["entity_id"] = f"{criterion['criterion_id']}:e{n}"
+        row["entity_id"] = f"{criterion_id}:e{n}"
     return found
 
 

@@ -139,6 +139,10 @@ class AbbreviationComponent:
         from scispacy.abbreviation import AbbreviationDetector
 
         self.detector = AbbreviationDetector(nlp, name=name)
+        # The detector adds a pattern to this matcher for every definition it finds, and spaCy
+        # validates each one with pydantic (about 2 % of a run); the patterns are plain ORTH
+        # sequences of the Doc's own tokens, so validating them finds nothing.
+        self.detector.global_matcher.validate = False
 
     def __call__(self, doc: Doc) -> Doc:
         return self.detector(doc) if may_define_abbreviation(text_of(doc)) else doc
