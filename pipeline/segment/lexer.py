@@ -122,8 +122,10 @@ def lex_rules() -> LexRules:
         bullets=bullets,
         any_bullet=re.compile("|".join(f"(?P<b{i}>{b['pattern']})"
                                        for i, b in enumerate(bullet_data))),
-        inline_bullet=re.compile("|".join(f"(?P<b{i}>{bullet_data[i]['pattern']})"
-                                          for i in inline)),
+        # Only after a space (``_inline_candidates`` wants that): "word." and "to" would
+        # otherwise match ``x.`` and ``o`` at nearly every word end, to be thrown away.
+        inline_bullet=re.compile("(?<=\\s)(?:" + "|".join(
+            f"(?P<b{i}>{bullet_data[i]['pattern']})" for i in inline) + ")"),
         header=header,
         keyword_sections=keyword_sections,
         prefix_stopwords=frozenset(sections["header_prefix_stopwords"]),
