@@ -1,0 +1,48 @@
+"""``make bench``'s parts that can be checked without timing anything: the dump it builds, the
+run it measures, and the arithmetic of its report (timings themselves are never asserted)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pipeline import bench
+from pipeline.sources import iter_records
+from pipeline.train import RULES_ONLY
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
+
+
+def test_bench_dump_is_deterministic_and_readable(tmp_path: Path) -> None:
+    _, trials, _, sources = bench.corpus(SAMPLE)
+    words_a = bench.make_dump(tmp_path / "a.zip", 30, sources)
+    words_b = bench.make_dump(tmp_path / "b.zip", 30, sources)
+    records_a = list(iter_records([tmp_path / "a.zip"]))
+    records_b = list(iter_records([tmp_path / "b.zip"]))
+    assert words_a == words_b == sum(len(r.text.split()) for r in records_a)
+    assert [(r.trial_id, r.text, r.fields) for r in records_a] == [
+        (r.trial_id, r.text, r.fields) for r in records_b]
+    assert len(records_a) == 30 and all(r.error is None for r in records_a)
+    assert {r.text for r in records_a} <= set(trials)  # resampled from the corpus, unchanged
+
+
+def test_bench_end_to_end_run_counts_every_trial(tmp_path: Path) -> None:
+    _, _, _, sources = bench.corpus(SAMPLE)
+    words = bench.make_dump(tmp_path / "d.zip", 12, sources)
+    run = bench.end_to_end(tmp_path / "d.zip", words, 1, RULES_ONLY, "1 worker, 1x")
+    assert run.trials == 12 and run.words == words and run.seconds > 0
+    assert run.worker_rss_mb > 0
+
+
+def test_bench_report_projects_from_each_two_worker_run() -> None:
+    runs = [bench.RunFigure("1 worker, 1x", 100, 1_000_000, 50.0, 400.0),
+            bench.RunFigure("2 workers, 1x", 100, 1_000_000, 20.0, 380.0),
+            bench.RunFigure("2 workers, 10x", 1000, 10_000_000, 160.0, 390.0)]
+    lines = bench.end_to_end_report(runs, medspacy_rate=5_000.0, blank_rate=250_000.0)
+    text = "\n".join(lines)
+    assert "2 workers / 1 worker: 2.50x" in text
+    hours = {m.group(1): float(m.group(2)) for m in re.finditer(
+        r"at the rate of the (\w+) run[^:]*: ([\d.]+) h", text)}
+    assert hours == {"1x": round(220e6 / 50_000 / 3600, 2), "10x": round(220e6 / 62_500 / 3600, 2)}
+    assert "peak RSS per worker 1x -> 10x: 380 MB -> 390 MB" in text
+    assert "250,000 words/s" in text
