@@ -62,7 +62,7 @@ def _lexicon() -> _Lexicon:
             by_prefix.setdefault(start, []).append(index)
     prefixes = "|".join(sorted((re.escape(p) for p in by_prefix), key=len, reverse=True))
     return _Lexicon(
-        starts=re.compile(rf"(?<![\w-])(?:{prefixes})"),
+        starts=re.compile(rf"(?<![\w-])(?={prefixes})"),  # zero-width: no start is skipped
         lowered=tuple(_lower_pattern(e["pattern"]) for e in entries),
         entries=tuple(re.compile(rf"(?<![\w-])(?:{e['pattern']})(?![\w])", re.IGNORECASE)
                       for e in entries),
@@ -79,10 +79,11 @@ def _lexicon() -> _Lexicon:
 
 @lru_cache(maxsize=4096)
 def _entries_for(head: str) -> re.Pattern[str]:
-    """The entries that can start with ``head`` (two lower-cased characters), as one
+    """The entries that can start with ``head`` (up to three lower-cased characters), as one
     case-sensitive alternation in lexicon order, so the first entry that matches wins."""
     lex = _lexicon()
-    indexes = sorted({*lex.by_prefix.get(head, ()), *lex.by_prefix.get(head[:1], ()), *lex.always})
+    indexes = sorted({index for n in range(1, len(head) + 1)
+                      for index in lex.by_prefix.get(head[:n], ())} | set(lex.always))
     if not indexes:
         return _NEVER
     return re.compile("(?:" + "|".join(f"(?P<m{i}>{lex.lowered[i]})" for i in indexes)
@@ -90,6 +91,9 @@ def _entries_for(head: str) -> re.Pattern[str]:
 
 
 _NEVER = re.compile(r"(?!)")
+# Letters of an entry's start used to pick the word starts worth trying: with three, "the",
+# "and", "to" no longer open the "thrombocytes", "ANC" and "total bilirubin" entries.
+_PREFIX = 3
 
 
 def _lower_pattern(pattern: str) -> str:
@@ -128,7 +132,7 @@ def _alternatives(pattern: str) -> list[str]:
 
 
 def _leading_literals(alternative: str) -> set[str] | None:
-    """The first one or two letters every match of an alternative starts with, lower-cased.
+    """The first letters (up to three) every match of an alternative starts with, lower-cased.
 
     A leading group is opened (``(?:serum\\s+|plasma\\s+)?creatinine`` starts with "se",
     "pl" or "cr"); None when the start cannot be read off the pattern.
@@ -151,14 +155,14 @@ def _leading_literals(alternative: str) -> set[str] | None:
         return starts or None
     prefixes = {""}
     pos = 0
-    while pos < len(alternative) and min(len(p) for p in prefixes) < 2:
+    while pos < len(alternative) and min(len(p) for p in prefixes) < _PREFIX:
         char = alternative[pos]
         if char == "\\" and pos + 1 < len(alternative) and not alternative[pos + 1].isalnum():
             char, pos = alternative[pos + 1], pos + 1  # an escaped literal such as \.
         elif not char.isalnum():
             break
         optional = pos + 1 < len(alternative) and alternative[pos + 1] == "?"
-        grown = {p + char.lower() if len(p) < 2 else p for p in prefixes}
+        grown = {p + char.lower() if len(p) < _PREFIX else p for p in prefixes}
         prefixes = grown | prefixes if optional else grown
         pos += 2 if optional else 1
     prefixes = {p for p in prefixes if p}
@@ -199,7 +203,7 @@ def find_measurements(text: str) -> list[Measurement]:
     for pos in sorted(positions):
         if pos < end:
             continue
-        match = _entries_for(lowered[pos : pos + 2]).match(lowered, pos)
+        match = _entries_for(lowered[pos : pos + _PREFIX]).match(lowered, pos)
         if match is not None:
             index = int(match.lastgroup[1:])
             found.append(Measurement(pos, match.end(), lex.concepts[index], lex.scales[index],
