@@ -49,3 +49,68 @@ def test_measurements_without_value_and_generic_words() -> None:
     assert measured("abnormal liver function tests including bilirubin") == [
         ("bilirubin", "total bilirubin", None, None, None, None)]
     assert measured("unintentional weight loss") == []
+
+
+def _brute_force(text: str) -> list[tuple[int, int, str]]:
+    """Every lexicon entry tried at every word start, first entry wins: what the prefix index
+    in ``find_measurements`` must reproduce (before merging "name (ABBR)" pairs)."""
+    import re
+
+    from pipeline.tag.measurements import _lexicon
+
+    lex = _lexicon()
+    found, end = [], 0
+    for start in (m.start() for m in re.finditer(r"(?<![\w-])(?=\S)", text)):
+        if start < end:
+            continue
+        for index, entry in enumerate(lex.entries):
+            match = entry.match(text, start)
+            if match is not None:
+                found.append((start, match.end(), lex.concepts[index]))
+                end = match.end()
+                break
+    return found
+
+
+def test_measurements_prefix_index_finds_what_trying_every_entry_finds() -> None:
+    from pathlib import Path
+
+    from pipeline import rules
+    from pipeline.segment import segment
+    from pipeline.sources import iter_records
+    from pipeline.tag.measurements import Measurement, _merge_abbreviations, find_measurements
+
+    raw = Path(__file__).resolve().parents[1] / "data" / "raw"  # every bundled record
+    texts = [c.text for record in iter_records([raw]) if record.text
+             for c in segment(record.text).criteria]
+    texts += [e["metadata"]["example"] for e in rules.load("measurements")["measurements"]]
+    assert len(texts) > 500
+    for text in texts:
+        expected = _merge_abbreviations(text, [Measurement(s, e, c, None, True)
+                                               for s, e, c in _brute_force(text)])
+        got = find_measurements(text)
+        assert [(m.start, m.end, m.concept) for m in got] == [
+            (m.start, m.end, m.concept) for m in expected], text
+
+
+@pytest.mark.parametrize("pattern, samples", [
+    (r"C[- ]peptide", ["c-peptide", "c peptide"]),
+    (r"ab*c", ["ac", "abbc"]),
+    (r"hb+x", ["hbx", "hbbx"]),
+    (r"se?rum", ["serum", "srum"]),
+    (r"x{2}y", ["xxy"]),
+    (r"(?:serum\s+|plasma\s+)?creatinine", ["creatinine", "serum creatinine", "plasma creatinine"]),
+    (r"T\.?\s*bili", ["t.bili", "t. bili", "tbili", "t bili"]),
+    (r"K\+", ["k+"]),
+])
+def test_measurements_entry_prefixes_cover_every_match(pattern: str, samples: list[str]) -> None:
+    """The letters an entry is indexed by must begin every string the entry matches."""
+    import re
+
+    from pipeline.tag.measurements import _leading_literals
+
+    prefixes = _leading_literals(pattern)
+    for sample in samples:
+        assert re.fullmatch(pattern, sample, re.IGNORECASE), (pattern, sample)
+        assert prefixes is None or any(sample.startswith(p) for p in prefixes), (
+            pattern, sample, prefixes)

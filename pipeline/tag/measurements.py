@@ -158,13 +158,26 @@ def _leading_literals(alternative: str) -> set[str] | None:
     while pos < len(alternative) and min(len(p) for p in prefixes) < _PREFIX:
         char = alternative[pos]
         if char == "\\" and pos + 1 < len(alternative) and not alternative[pos + 1].isalnum():
-            char, pos = alternative[pos + 1], pos + 1  # an escaped literal such as \.
-        elif not char.isalnum():
+            chars, pos = {alternative[pos + 1]}, pos + 1  # an escaped literal such as \.
+        elif char == "[":  # a class of plain characters, "C[- ]peptide": each one
+            close = alternative.find("]", pos + 2)
+            members = alternative[pos + 1 : close] if close > 0 else ""
+            if not members or "\\" in members or "-" in members[1:-1] or members[0] == "^":
+                break
+            chars, pos = set(members), close
+        elif char.isalnum():
+            chars = {char}
+        else:
             break
-        optional = pos + 1 < len(alternative) and alternative[pos + 1] == "?"
-        grown = {p + char.lower() if len(p) < _PREFIX else p for p in prefixes}
-        prefixes = grown | prefixes if optional else grown
-        pos += 2 if optional else 1
+        after = alternative[pos + 1 : pos + 2]
+        if after and after in "*{":
+            break  # may be absent or repeated: stop before it
+        grown = {p + c.lower() if len(p) < _PREFIX else p for p in prefixes for c in chars}
+        if after == "+":
+            prefixes = grown  # at least once, perhaps more: stop after it
+            break
+        prefixes = grown | prefixes if after == "?" else grown
+        pos += 2 if after == "?" else 1
     prefixes = {p for p in prefixes if p}
     return prefixes if prefixes and all(p for p in prefixes) else None
 
