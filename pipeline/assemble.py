@@ -7,6 +7,7 @@ Spark): it never raises for bad input, so one odd record cannot stop a registry-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Callable
 
 from pipeline.normalize import norm_text
@@ -49,6 +50,11 @@ def criterion_rows(record_key: str, trial_id: str, seg: Segmentation) -> list[Ro
     ]
 
 
+# The typed fields of an NER span (all None): rule mentions carry their own.
+_UNTYPED = SimpleNamespace(comparator=None, low=None, high=None, unit=None, window_start=None,
+                           window_end=None, anchor=None, concept=None)
+
+
 def entity_rows(doc: Any, criterion: Row, span_group: str,
                 context_columns: tuple[str, ...]) -> list[Row]:
     """Rows of one criterion's tagged Doc: rule mentions keep their exact, typed span."""
@@ -60,27 +66,17 @@ def entity_rows(doc: Any, criterion: Row, span_group: str,
     unflagged = dict.fromkeys(context_columns, False)
     found = []
     for span, mention in zip(doc.spans[span_group], ext.elig_mentions):
-        if mention is not None:
-            start, end = mention.start, mention.end
-            row: Row = {
-                "trial_id": trial_id, "criterion_id": criterion_id, "entity_id": "",
-                "label": mention.label, "start": base + start, "end": base + end,
-                "text": text[start:end], "comparator": mention.comparator,
-                "value_low": mention.low, "value_high": mention.high, "unit": mention.unit,
-                "window_start_days": mention.window_start,
-                "window_end_days": mention.window_end, "anchor": mention.anchor,
-                "long_form": None, "concept": mention.concept, "method": "rule",
-            }
-        else:
-            start, end = span.start_char, span.end_char
-            row = {
-                "trial_id": trial_id, "criterion_id": criterion_id, "entity_id": "",
-                "label": span.label_.lower(), "start": base + start, "end": base + end,
-                "text": text[start:end], "comparator": None, "value_low": None,
-                "value_high": None, "unit": None, "window_start_days": None,
-                "window_end_days": None, "anchor": None, "long_form": None, "concept": None,
-                "method": "ner",
-            }
+        typed = mention or _UNTYPED  # an NER span: its own offsets and label, no typed fields
+        start, end = (mention.start, mention.end) if mention else (span.start_char, span.end_char)
+        row: Row = {
+            "trial_id": trial_id, "criterion_id": criterion_id, "entity_id": "",
+            "label": mention.label if mention else span.label_.lower(),
+            "start": base + start, "end": base + end, "text": text[start:end],
+            "comparator": typed.comparator, "value_low": typed.low, "value_high": typed.high,
+            "unit": typed.unit, "window_start_days": typed.window_start,
+            "window_end_days": typed.window_end, "anchor": typed.anchor, "long_form": None,
+            "concept": typed.concept, "method": "rule" if mention else "ner",
+        }
         set_here = flags.get((span.start, span.end, span.label_)) if flags else None
         row.update({column: column in set_here for column in context_columns}
                    if set_here else unflagged)

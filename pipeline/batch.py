@@ -10,7 +10,6 @@ however large the input is.
 
 from __future__ import annotations
 
-import gc
 import os
 import resource
 import sys
@@ -148,23 +147,10 @@ def _tag(tagger: Any, parsed: list, criteria: list[Row]) -> list[Row]:
 
 
 def _init_worker(model: str | None) -> None:
-    """Build this process's tagger, then take it out of the garbage collector's sight.
-
-    The model, vocabulary and rules live as long as the worker, yet every collection of the
-    oldest generation would walk them again; ``gc.freeze`` moves them to a generation that is
-    never scanned. (In one process holding many records it saved about 9 %; in a worker the
-    gain was within this machine's noise.) Objects made while parsing are collected as usual.
-    A tagger built again in the same process is unfrozen first, so the old one is freed.
-    """
     global _TAGGER
     from pipeline.tag.tagger import EntityTagger
 
-    gc.unfreeze()
-    _TAGGER = None
-    gc.collect()
     _TAGGER = EntityTagger(model, quiet=True)
-    gc.collect()
-    gc.freeze()
 
 
 def _worker_part(index: int,

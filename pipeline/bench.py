@@ -217,12 +217,13 @@ def end_to_end_report(runs: list[RunFigure], medspacy_rate: float,
     # Each run pays for starting its workers (importing spaCy, medspaCy, scispaCy and loading
     # the model, a few seconds); the 10x run spreads that over ten times the work, as a whole
     # registry run spreads it further, so its rate is the closer estimate of such a run.
-    for run, why in ((two, ""), (ten, ", worker start-up spread over 10x the work")):
+    for run, which in ((two, "1x run"),
+                       (ten, "10x run, worker start-up spread over 10x the work")):
         if run is not None:
             hours = REGISTRY_WORDS / run.rate / 3600
             lines.append(f"projected whole registry ({REGISTRY_WORDS / 1e6:.0f}M words) with 2 "
-                         f"workers, at the rate of the {run.name.split(', ')[1]} run{why}: "
-                         f"{hours:.2f} h ({hours * 60:.0f} min)")
+                         f"workers, at the rate of the {which}: {hours:.2f} h "
+                         f"({hours * 60:.0f} min)")
     if two and ten:
         lines.append(f"peak RSS per worker 1x -> 10x: {two.worker_rss_mb:,.0f} MB -> "
                      f"{ten.worker_rss_mb:,.0f} MB")

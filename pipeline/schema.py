@@ -9,8 +9,8 @@ columns in ``../shared/docs/output-contract.md`` are kept; columns after them ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
 from functools import lru_cache
+from typing import Mapping
 
 import pyarrow as pa
 

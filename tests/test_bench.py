@@ -10,11 +10,9 @@ from pipeline import bench
 from pipeline.sources import iter_records
 from pipeline.train import RULES_ONLY
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
-
 
 def test_bench_dump_is_deterministic_and_readable(tmp_path: Path) -> None:
-    _, trials, _, sources = bench.corpus(SAMPLE)
+    _, trials, _, sources = bench.corpus(bench.SAMPLE)
     words_a = bench.make_dump(tmp_path / "a.zip", 30, sources)
     words_b = bench.make_dump(tmp_path / "b.zip", 30, sources)
     records_a = list(iter_records([tmp_path / "a.zip"]))
@@ -27,7 +25,7 @@ def test_bench_dump_is_deterministic_and_readable(tmp_path: Path) -> None:
 
 
 def test_bench_end_to_end_run_counts_every_trial(tmp_path: Path) -> None:
-    _, _, _, sources = bench.corpus(SAMPLE)
+    _, _, _, sources = bench.corpus(bench.SAMPLE)
     words = bench.make_dump(tmp_path / "d.zip", 12, sources)
     run = bench.end_to_end(tmp_path / "d.zip", words, 1, RULES_ONLY, "1 worker, 1x")
     assert run.trials == 12 and run.words == words and run.seconds > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import REPO
 from pipeline.tag.constraints import extract
 
 
@@ -73,15 +74,12 @@ def _brute_force(text: str) -> list[tuple[int, int, str]]:
 
 
 def test_measurements_prefix_index_finds_what_trying_every_entry_finds() -> None:
-    from pathlib import Path
-
     from pipeline import rules
     from pipeline.segment import segment
     from pipeline.sources import iter_records
     from pipeline.tag.measurements import Measurement, _merge_abbreviations, find_measurements
 
-    raw = Path(__file__).resolve().parents[1] / "data" / "raw"  # every bundled record
-    texts = [c.text for record in iter_records([raw]) if record.text
+    texts = [c.text for record in iter_records([REPO / "data" / "raw"]) if record.text
              for c in segment(record.text).criteria]
     texts += [e["metadata"]["example"] for e in rules.load("measurements")["measurements"]]
     assert len(texts) > 500
