@@ -178,7 +178,8 @@ def bench(
             for workers in (1, 2) if scale == 1 else (2,):
                 name = f"{workers} worker{'s' if workers > 1 else ''}, {scale}x"
                 runs.append(b.end_to_end(dump, words, workers, model, name))
-    for line in b.end_to_end_report(runs, figures[1].rate, figures[0].rate):
+    floor = next((f.rate for f in figures if f.name == b.MODEL_FLOOR), None)
+    for line in b.end_to_end_report(runs, figures[1].rate, figures[0].rate, floor):
         typer.echo(line)
 
 

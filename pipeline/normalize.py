@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline import rules
+from pipeline.scan import guarded
 
 __all__ = [
     "norm_text",
@@ -25,10 +26,11 @@ __all__ = [
 
 _CIRCLED = re.compile(r"[\u2460-\u2473\u24ea-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|=])")
-_SPACE = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;:.!?)\]])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[])\s+")
+_CLOSING = ",;:.!?)]"  # what _SPACE_BEFORE_PUNCT removes the space before
 _SYMBOL_SPACING = re.compile(r"(\S?)\s*([\u2265\u2264\u2260<>=])\s*(?=[-+]?(?:\d|\.\d))")
+_SYMBOL = re.compile(r"[\u2265\u2264\u2260<>=]")  # no match of _SYMBOL_SPACING without one
 _TIMES = re.compile(
     r"(?<=\d)\s*[xX*\u00d7]\s*(?=10\s*\^|10\s*[eE]|ULN\b|UNL\b|LLN\b|ULRR\b|IULN\b|N\b|"
     r"(?:the\s+)?(?:upper|lower|institutional)\b)"
@@ -58,10 +60,10 @@ def _tables() -> _Tables:
     alternation = "|".join(
         rf"(?P<c{i}>(?<![\w-])(?:{c['words']})\b|(?:{c['symbols']}))" for i, c in enumerate(phrases)
     )
-    comparators = re.compile(rf"(?:{alternation}){follows_number}", re.I)
+    comparators = guarded(re.compile(rf"(?:{alternation}){follows_number}", re.I))
     symbols = tuple(c["symbol"] for c in phrases)
     superscript = re.compile(f"[{''.join(sup)}]+")
-    number_ahead = re.compile(rf"\d|\b(?i:{numbers})\b")
+    number_ahead = guarded(re.compile(rf"\d|\b(?i:{numbers})\b"))
     return _Tables(translate, superscript, sup, comparators, symbols, number_ahead)
 
 
@@ -102,6 +104,8 @@ def normalize_comparators(text: str) -> str:
     if not tables.number_ahead.search(text):
         return text  # every rewrite here needs a number after the comparator
     text = tables.comparators.sub(lambda m: tables.symbols[int(m.lastgroup[1:])], text)
+    if not _SYMBOL.search(text):
+        return text
     return _SYMBOL_SPACING.sub(lambda m: f"{m.group(1)} {m.group(2)} " if m.group(1)
                                else f"{m.group(2)} ", text)
 
@@ -116,9 +120,14 @@ def normalize_multiplication(text: str) -> str:
 
 def normalize_spacing(text: str) -> str:
     """One space between words, none before closing punctuation or after an opening bracket."""
-    text = _SPACE.sub(" ", text).strip()
-    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
-    return _SPACE_AFTER_OPEN.sub(r"\1", text)
+    # re.sub(r"\s+", " ", text).strip() without a regex: str.split() splits on exactly what \s
+    # matches (both ask Unicode's whitespace property). After it every gap is one space.
+    text = " ".join(text.split())
+    if any(f" {mark}" in text for mark in _CLOSING):
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    if "( " in text or "[ " in text:
+        text = _SPACE_AFTER_OPEN.sub(r"\1", text)
+    return text
 
 
 def norm_text(text: str) -> str:

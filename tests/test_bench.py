@@ -36,11 +36,14 @@ def test_bench_report_projects_from_each_two_worker_run() -> None:
     runs = [bench.RunFigure("1 worker, 1x", 100, 1_000_000, 50.0, 400.0),
             bench.RunFigure("2 workers, 1x", 100, 1_000_000, 20.0, 380.0),
             bench.RunFigure("2 workers, 10x", 1000, 10_000_000, 160.0, 390.0)]
-    lines = bench.end_to_end_report(runs, medspacy_rate=5_000.0, blank_rate=250_000.0)
+    lines = bench.end_to_end_report(runs, medspacy_rate=5_000.0, blank_rate=250_000.0,
+                                    model_rate=100_000.0)
     text = "\n".join(lines)
     assert "2 workers / 1 worker: 2.50x" in text
     hours = {m.group(1): float(m.group(2)) for m in re.finditer(
         r"at the rate of the (\w+) run[^:]*: ([\d.]+) h", text)}
     assert hours == {"1x": round(220e6 / 50_000 / 3600, 2), "10x": round(220e6 / 62_500 / 3600, 2)}
     assert "peak RSS per worker 1x -> 10x: 380 MB -> 390 MB" in text
+    floor = re.search(r"NER model alone [^:]*: ([\d.]+) h", text)
+    assert floor and float(floor.group(1)) == round(220e6 / (100_000 * 2.5) / 3600, 2)
     assert "250,000 words/s" in text

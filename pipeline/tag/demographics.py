@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pipeline import rules
+from pipeline.scan import guarded
 from pipeline.tag.values import Value, comparator_before
 
 __all__ = ["Age", "Concept", "find_ages", "find_pregnancy", "find_sex"]
@@ -61,21 +62,21 @@ def _rules() -> _Rules:
     data = rules.load("demographics")
     age = data["age"]
     return _Rules(
-        keyword=re.compile(age["keyword"]["pattern"], re.I),
+        keyword=guarded(re.compile(age["keyword"]["pattern"], re.I)),
         cue_after=re.compile(age["cue_after"]["pattern"], re.I),
         person_before=re.compile(age["person_before"]["pattern"]),
         not_age_before=re.compile(age["not_age_before"]["pattern"]),
-        adult=re.compile(age["adult"]["pattern"], re.I),
+        adult=guarded(re.compile(age["adult"]["pattern"], re.I)),
         adult_low=float(age["adult"]["low"]),
         sex=tuple((re.compile(s["pattern"], re.I), s["concept"]) for s in data["sex"]),
         pregnancy=tuple((re.compile(p["pattern"], re.I), p["concept"]) for p in data["pregnancy"]),
         sex_trigger=re.compile(data["sex_trigger"]["pattern"]),
         pregnancy_trigger=re.compile(data["pregnancy_trigger"]["pattern"]),
-        trigger=re.compile(f"(?P<sex>{data['sex_trigger']['pattern']})|"
-                           f"(?P<pregnancy>{data['pregnancy_trigger']['pattern']})"),
-        trigger_lower=re.compile(
+        trigger=guarded(re.compile(f"(?P<sex>{data['sex_trigger']['pattern']})|"
+                                   f"(?P<pregnancy>{data['pregnancy_trigger']['pattern']})")),
+        trigger_lower=guarded(re.compile(
             f"(?P<sex>{_strip_case(data['sex_trigger']['pattern'])})|"
-            f"(?P<pregnancy>{_strip_case(data['pregnancy_trigger']['pattern'])})"),
+            f"(?P<pregnancy>{_strip_case(data['pregnancy_trigger']['pattern'])})")),
     )
 
 

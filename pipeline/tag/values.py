@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline import rules
+from pipeline.scan import guarded
 
 __all__ = ["PLUS_MINUS", "Value", "comparator_before", "find_values", "parse_number",
            "normalize_unit"]
@@ -100,7 +101,7 @@ def _grammar() -> _Grammar:
     core = (rf"(?:(?P<digits>{_DIGITS})(?![\d])|(?P<roman>{_ROMAN})"
             rf"|(?i:(?P<word>\b(?:{word_alt})\b)))")
     # Not inside a word, a decimal, a fraction or an exponent, nor after a hyphen ("COVID-19").
-    number = re.compile(rf"(?<![\w.,/^\u00b7-])(?<!\d:){core}(?!:\d)")
+    number = guarded(re.compile(rf"(?<![\w.,/^\u00b7-])(?<!\d:){core}(?!:\d)"))
     second = re.compile(core)
     cmps = data["comparators"]
     cmp_alt = "|".join(f"(?:{c['pattern']})" for c in cmps)
