@@ -12,6 +12,7 @@ from pipeline.normalize import _tables, normalize_spacing
 from pipeline.scan import first_chars, guarded
 from pipeline.sources import iter_records
 from pipeline.tag.demographics import _rules as demographic_rules
+from pipeline.tag import values
 from pipeline.tag.values import _grammar
 from conftest import REPO
 
@@ -53,14 +54,17 @@ def test_scan_guard_keeps_global_flags_first() -> None:
 
 # The scanning patterns of the pipeline, guarded where they are compiled, rebuilt unguarded.
 def _unguarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    source = re.sub(r"^(\(\?[aiLmsux]+\))?\(\?=(?:\(\?i:)?\[[^\]]*\]\)?\)\(\?:", r"\1", pattern.pattern)
+    guard = r"^(\(\?[aiLmsux]+\))?\(\?=(?:\(\?i:)?\[[^\]]*\]\)?\)\(\?:"
+    source = re.sub(guard, r"\1", pattern.pattern)
     assert source != pattern.pattern and source.endswith(")"), "pattern is not guarded"
     return re.compile(source[:-1], pattern.flags)
 
 
 def _scanners() -> list[re.Pattern[str]]:
-    tables, rules = _tables(), demographic_rules()
-    return [tables.comparators, tables.number_ahead, _grammar().number, rules.trigger,
+    tables, rules, grammar = _tables(), demographic_rules(), _grammar()
+    return [tables.comparators, tables.number_ahead, grammar.number, grammar.comparator_before,
+            grammar.unit, grammar.postfix, grammar.separator, grammar.roman_after,
+            values._BETWEEN_BEFORE, values._A_ALLOWED_AFTER, values._BP_CONTEXT, rules.trigger,
             rules.trigger_lower, rules.keyword, rules.adult]
 
 
@@ -69,11 +73,13 @@ _CRAFTED = [
     "Women who are pregnant, breast-feeding or of child-bearing potential; males aged >= 65",
     "ECOG 0-1, stage III-IVb, at least one measurable lesion, aged eighteen or older",
     "age ≥ 18, Adult patients, up to 5 x ULN, ＞3 months, ≧ 9 g/dL",
+    "SBP < 140/90 mmHg, between 18 and 65 years, 2 to <12 years, 80 or more years old",
+    "grade II-IIIb, stage IV or V, 1.5 x 10^9/L, 60 mL/min/1.73 m2, within a year ago, 7,8 mmol/l",
     "", "x", "Ⅳ期", "ﬁbrosis ſeverity K-ras",
 ]
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(15))
 def test_scan_guarded_pipeline_patterns_match_as_before(index: int) -> None:
     pattern = _scanners()[index]
     plain = _unguarded(pattern)
@@ -83,9 +89,11 @@ def test_scan_guarded_pipeline_patterns_match_as_before(index: int) -> None:
             assert _spans(pattern, variant) == _spans(plain, variant), variant[:80]
 
 
+_LETTERS = "aAmMlLtTeEsS oOrRnNgGhHuUpPwWyYkKdDbBIVX1-8.,<>=≥≤≧()/%\n\t"
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("aAmMlLtTeEsS oOrRnNgGhHuUpPwWyY1-8.,<>=≥≤≧()\n\t")),
-               max_size=60))
+@given(st.text(alphabet=st.sampled_from(list(_LETTERS)), max_size=60))
 def test_scan_guarded_pipeline_patterns_on_generated_text(text: str) -> None:
     for pattern in _scanners():
         assert _spans(pattern, text) == _spans(_unguarded(pattern), text)

@@ -26,11 +26,11 @@ _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, 
 _DAYS = {"years": 365.25, "months": 30.4375, "weeks": 7.0, "days": 1.0, "hours": 1 / 24,
          "minutes": 1 / 1440, "seconds": 1 / 86400}
 _DURATION_UNITS = set(_DAYS)
-_BETWEEN_BEFORE = re.compile(r"(?i)\b(?:between|from)(?:\s+\S+){1,5}\s*$")
-_A_ALLOWED_AFTER = re.compile(
+_BETWEEN_BEFORE = guarded(re.compile(r"(?i)\b(?:between|from)(?:\s+\S+){1,5}\s*$"))
+_A_ALLOWED_AFTER = guarded(re.compile(
     r"(?i)(?:\b(?:for|within|in|past|last|previous|than|least|most|over|under|about|"
     r"approximately|up\s+to)|[<>\u2264\u2265])\s*$"
-)
+))
 _INNER_COMPARATOR = re.compile(r"(?i)(?:<=?|\u2264|(?:no\s+)?(?:older|more|greater)\s+than|"
                                r"less\s+than|younger\s+than)\s*")
 _ITEM = r"(?:\d{1,2}|IV|V?I{1,3}|V|X)(?![\w]|\.\d)"  # a full stop may end the list
@@ -57,7 +57,7 @@ _RANGE_FILLER = re.compile(
     r"|[ \t]*\((?i:inclusive|inclusively|included|incl\.?|exclusive)\)(?=[ \t]+(?:and|to)[ \t]))+"
 )
 _CLOSE = re.compile(r"[ \t]*\)")
-_BP_CONTEXT = re.compile(r"(?i)blood\s+pressure|\bB\.?P\b|hypertens|\bSBP|\bDBP|mm\s*Hg")
+_BP_CONTEXT = guarded(re.compile(r"(?i)blood\s+pressure|\bB\.?P\b|hypertens|\bSBP|\bDBP|mm\s*Hg"))
 
 
 @dataclass(frozen=True)
@@ -107,25 +107,25 @@ def _grammar() -> _Grammar:
     cmp_alt = "|".join(f"(?:{c['pattern']})" for c in cmps)
     filler = (r"(?:(?i:of|is|was|be|:|=|to|the|past|previous|last|preceding|prior|former|next|"
               r"age(?:\s+of)?|a)\s*)*")  # "Minimum age: 18", "at least a 4-week"
-    comparator_before = re.compile(rf"(?i:(?P<cmp>{cmp_alt}))\s*{filler}$")
+    comparator_before = guarded(re.compile(rf"(?i:(?P<cmp>{cmp_alt}))\s*{filler}$"))
     posts = data["postfix_comparators"]
     post_alt = "|".join(f"(?:{c['pattern']})" for c in posts)
     units = data["units"]
-    unit = re.compile("|".join(f"(?P<u{i}>{u['pattern']})" for i, u in enumerate(units)))
+    unit = guarded(re.compile("|".join(f"(?P<u{i}>{u['pattern']})" for i, u in enumerate(units))))
     return _Grammar(
         number=number,
         second=second,
         comparator_before=comparator_before,
         comparator_symbols=tuple((re.compile(rf"(?i:{c['pattern']})$"), c["symbol"])
                                  for c in cmps),
-        postfix=re.compile(rf"\s*(?i:ago\s+)?(?i:(?P<post>{post_alt}))(?![\w])"),
+        postfix=guarded(re.compile(rf"\s*(?i:ago\s+)?(?i:(?P<post>{post_alt}))(?![\w])")),
         postfix_symbols=tuple((re.compile(rf"(?i:{c['pattern']})$"), c["symbol"])
                               for c in posts),
-        separator=re.compile(data["range_separators"]["pattern"], re.IGNORECASE),
+        separator=guarded(re.compile(data["range_separators"]["pattern"], re.IGNORECASE)),
         unit=unit,
         unit_names=tuple(u["unit"] for u in units),
         words=words,
-        roman_after=re.compile(rf"(?i:{data['roman_after']['pattern']})"),
+        roman_after=guarded(re.compile(rf"(?i:{data['roman_after']['pattern']})")),
     )
 
 
