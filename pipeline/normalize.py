@@ -26,11 +26,16 @@ __all__ = [
 
 _CIRCLED = re.compile(r"[\u2460-\u2473\u24ea-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|=])")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;:.!?)\]])")
-_SPACE_AFTER_OPEN = re.compile(r"([(\[])\s+")
-_CLOSING = ",;:.!?)]"  # what _SPACE_BEFORE_PUNCT removes the space before
-_SYMBOL_SPACING = re.compile(r"(\S?)\s*([\u2265\u2264\u2260<>=])\s*(?=[-+]?(?:\d|\.\d))")
-_SYMBOL = re.compile(r"[\u2265\u2264\u2260<>=]")  # no match of _SYMBOL_SPACING without one
+_CLOSING = ",;:.!?)]"  # no space before these
+_OPENING = "(["  # nor after these
+_SPACE_BEFORE_PUNCT = re.compile(rf"\s+([{re.escape(_CLOSING)}])")
+_SPACE_AFTER_OPEN = re.compile(rf"([{re.escape(_OPENING)}])\s+")
+# After whitespace is collapsed, the only spaces those two can remove: " ," … and "( " ….
+_SPACE_CLOSING = tuple(f" {mark}" for mark in _CLOSING)
+_OPENING_SPACE = tuple(f"{mark} " for mark in _OPENING)
+_SYMBOLS = "[\u2265\u2264\u2260<>=]"
+_SYMBOL_SPACING = re.compile(rf"(\S?)\s*({_SYMBOLS})\s*(?=[-+]?(?:\d|\.\d))")
+_SYMBOL = re.compile(_SYMBOLS)  # no match of _SYMBOL_SPACING without one
 _TIMES = re.compile(
     r"(?<=\d)\s*[xX*\u00d7]\s*(?=10\s*\^|10\s*[eE]|ULN\b|UNL\b|LLN\b|ULRR\b|IULN\b|N\b|"
     r"(?:the\s+)?(?:upper|lower|institutional)\b)"
@@ -123,9 +128,9 @@ def normalize_spacing(text: str) -> str:
     # re.sub(r"\s+", " ", text).strip() without a regex: str.split() splits on exactly what \s
     # matches (both ask Unicode's whitespace property). After it every gap is one space.
     text = " ".join(text.split())
-    if any(f" {mark}" in text for mark in _CLOSING):
+    if any(pair in text for pair in _SPACE_CLOSING):
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
-    if "( " in text or "[ " in text:
+    if any(pair in text for pair in _OPENING_SPACE):
         text = _SPACE_AFTER_OPEN.sub(r"\1", text)
     return text
 

@@ -38,7 +38,7 @@ def _class_item(op, av) -> str:
     raise _Unreadable(op)  # NEGATE, unusual categories
 
 
-def _starts(sequence, items: set[str], folded: list[bool]) -> bool:
+def _starts(sequence, items: set[str]) -> bool:
     """Add to ``items`` what a match of ``sequence`` can start with; True if it can be empty."""
     for op, av in sequence:
         if op is C.LITERAL:
@@ -48,20 +48,18 @@ def _starts(sequence, items: set[str], folded: list[bool]) -> bool:
             items.update(_class_item(item_op, item_av) for item_op, item_av in av)
             return False
         if op is C.BRANCH:
-            empty = [_starts(branch, items, folded) for branch in av[1]]
+            empty = [_starts(branch, items) for branch in av[1]]
             if not any(empty):
                 return False
         elif op is C.SUBPATTERN:
-            _, add_flags, _, inner = av
-            folded[0] = folded[0] or bool(add_flags & re.IGNORECASE)
-            if not _starts(inner, items, folded):
+            if not _starts(av[3], items):
                 return False
         elif op is C.ATOMIC_GROUP:
-            if not _starts(av, items, folded):
+            if not _starts(av, items):
                 return False
         elif op in _REPEATS:
             low, _, inner = av
-            if not _starts(inner, items, folded) and low > 0:
+            if not _starts(inner, items) and low > 0:
                 return False
         elif op not in _ZERO_WIDTH:  # look-arounds and anchors take no character: read on
             raise _Unreadable(op)
@@ -72,15 +70,16 @@ def first_chars(pattern: re.Pattern[str]) -> str | None:
     """A character class (``[…]``, or ``(?i:[…])`` where part of the pattern ignores case)
     holding every character a match of ``pattern`` can start with; None if unknown."""
     items: set[str] = set()
-    folded = [bool(pattern.flags & re.IGNORECASE)]
     try:
-        if _starts(P.parse(pattern.pattern, pattern.flags), items, folded):
+        if _starts(P.parse(pattern.pattern, pattern.flags), items):
             return None  # can match the empty string, anywhere
     except _Unreadable:
         return None
-    # A superset is always safe: ignoring case for the whole class only lets more positions in.
+    # A superset is always safe: where any part of the pattern ignores case, the whole class
+    # does, which only lets more positions in.
     members = "[" + "".join(sorted(items)) + "]"
-    return f"(?i:{members})" if folded[0] else members
+    folded = pattern.flags & re.IGNORECASE or "(?i" in pattern.pattern
+    return f"(?i:{members})" if folded else members
 
 
 def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
