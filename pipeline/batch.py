@@ -31,11 +31,13 @@ from pipeline.sources import Record, iter_input_files, iter_records
 from pipeline.write import DatasetWriter, rows_to_arrow
 
 DEFAULT_PART_SIZE = 1000
-# Parts a worker parses before a fresh one replaces it. spaCy's vocabulary keeps every new word it
-# meets (about 14k lexemes for the 160k words of the shared records), so over a whole registry a
-# long-lived worker would keep growing; fresh workers every 100 parts (about 12M words each)
-# bound that, for about 1 % of the time. Same rows either way: nothing a Doc gets depends on what
-# the vocabulary met before.
+# When a fresh worker replaces one: after WORKER_WORDS words of criteria or WORKER_PARTS parts,
+# whichever comes first. spaCy's vocabulary and tokenizer cache keep every new word a worker meets
+# (spaCy 3.7 cannot free them), about 1 KB each, and a registry keeps bringing new ones (Heaps'
+# law: about 140k distinct words in 10M words of criteria). A bound in words holds whatever the
+# trials' length; it costs a worker's start-up (about 4 s) per ~10 minutes of work. Same rows
+# either way: nothing a Doc gets depends on what the vocabulary met before.
+WORKER_WORDS = 10_000_000
 WORKER_PARTS = 100
 _TAGGER: Any = None  # one per worker process, built by _init_worker
 
@@ -213,7 +215,7 @@ def estimate_records(inputs: Sequence[str | Path]) -> int | None:
 def run(
     inputs: Sequence[str | Path], out_dir: Path, *, overwrite: bool = False, resume: bool = False,
     model: str | None = None, n_process: int = 1, part_size: int = DEFAULT_PART_SIZE,
-    progress: bool = True, worker_parts: int = WORKER_PARTS,
+    progress: bool = True, worker_parts: int = WORKER_PARTS, worker_words: int = WORKER_WORDS,
 ) -> Summary:
     """Parse ``inputs`` into a dataset of parts in ``out_dir``; see the module docstring."""
     inputs = [Path(p) for p in inputs]
@@ -232,8 +234,8 @@ def run(
     bar = tqdm(total=total, initial=writer.records_done, unit=" trials", file=sys.stderr,
                disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True, smoothing=0.1)
     try:
-        results = (_run_here(parts, model, worker_parts) if n_process <= 1 else
-                   _run_pool(parts, model, n_process, worker_parts))
+        results = (_run_here(parts, model, worker_parts, worker_words) if n_process <= 1 else
+                   _run_pool(parts, model, n_process, worker_parts, worker_words))
         for index, (tables, counts, errors, rss_mb, records_in_part) in enumerate(
                 results, start=writer.next_part):
             writer.write_part(index, tables, records_in_part, counts)
@@ -256,31 +258,57 @@ def run(
     return summary
 
 
-def _run_here(parts: Iterator[list], model: str | None,
-              worker_parts: int = WORKER_PARTS) -> Iterator[tuple]:
-    """One process: the tagger is built here, and built afresh every ``worker_parts`` parts."""
-    for index, part in enumerate(parts):
-        if index % worker_parts == 0:
-            _init_worker(model)
-        yield _worker_part(index, part)
+def part_words(part: list[tuple[Record, str]]) -> int:
+    return sum(len(record.text.split()) for record, _ in part if record.text)
+
+
+def worker_groups(parts: Iterable[list], n_process: int, worker_parts: int = WORKER_PARTS,
+                  worker_words: int = WORKER_WORDS) -> Iterator[Iterator[list]]:
+    """The parts in runs, one run for each set of fresh workers: a run ends once it holds
+    ``n_process × worker_parts`` parts or ``n_process × worker_words`` words. Each run must be
+    consumed before the next is asked for; parts are read lazily, as the workers take them."""
+    parts = iter(parts)
+    head = next(parts, None)
+    max_parts, max_words = n_process * worker_parts, n_process * worker_words
+
+    def run(first: list) -> Iterator[list]:
+        nonlocal head
+        part, count, words = first, 0, 0
+        while True:
+            yield part
+            count += 1
+            words += part_words(part)
+            head = next(parts, None)
+            if head is None or count >= max_parts or words >= max_words:
+                return
+            part = head
+
+    while head is not None:
+        yield run(head)
+
+
+def _run_here(parts: Iterator[list], model: str | None, worker_parts: int = WORKER_PARTS,
+              worker_words: int = WORKER_WORDS) -> Iterator[tuple]:
+    """One process: the tagger is built here, and built afresh for each run of parts."""
+    index = 0
+    for group in worker_groups(parts, 1, worker_parts, worker_words):
+        _init_worker(model)
+        for part in group:
+            yield _worker_part(index, part)
+            index += 1
 
 
 def _run_pool(parts: Iterator[list], model: str | None, n_process: int,
-              worker_parts: int = WORKER_PARTS) -> Iterator[tuple]:
-    """Pools of fresh workers, each pool for ``worker_parts`` parts per worker, one after the
-    other (``max_tasks_per_child`` would do it, but deadlocks on Python 3.11: CPython issue
-    115634); results come back in input order."""
-    parts = iter(parts)
-    group = worker_parts * n_process
+              worker_parts: int = WORKER_PARTS, worker_words: int = WORKER_WORDS
+              ) -> Iterator[tuple]:
+    """A pool of fresh workers for each run of parts, one pool after the other
+    (``max_tasks_per_child`` would do it, but deadlocks on Python 3.11: CPython issue 115634);
+    results come back in input order."""
     start = 0
-    while True:
-        done = 0
-        for result in _one_pool(islice(parts, group), model, n_process, start):
-            done += 1
+    for group in worker_groups(parts, n_process, worker_parts, worker_words):
+        for result in _one_pool(group, model, n_process, start):
+            start += 1
             yield result
-        if done < group:
-            return
-        start += done
 
 
 def _one_pool(parts: Iterable[list], model: str | None, n_process: int,

@@ -9,6 +9,7 @@ pipeline (what users run today). Timings are reported, never asserted.
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import re
@@ -159,14 +160,72 @@ def report(figures: list[Figure]) -> list[str]:
 REGISTRY_WORDS = 220_000_000  # all of ClinicalTrials.gov's criteria, about 560k trials
 
 
+def vocabulary_growth(texts: Iterable[str]) -> tuple[float, float]:
+    """(K, beta) of Heaps' law, distinct words = K * words ** beta, read off the texts in order
+    at an eighth of their words and at all of them (words counted as ``words`` counts them,
+    distinct ones as runs of letters and digits, close to the tokens spaCy's vocabulary keeps)."""
+    texts = list(texts)
+    mark = max(1, words(texts) // 8)
+    seen: set[str] = set()
+    n = 0
+    first: tuple[int, int] | None = None
+    for text in texts:
+        n += len(text.split())
+        seen.update(_WORD.findall(text))
+        if first is None and n >= mark:
+            first = (n, len(seen))
+    if first is None or first[0] >= n or first[1] >= len(seen):
+        return float(len(seen)), 0.0  # too little text to see growth: none is added
+    beta = math.log(len(seen) / first[1]) / math.log(n / first[0])
+    return len(seen) / n ** beta, beta
+
+
+_WORD = re.compile(r"\w+")
+_LETTERS = re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
+
+
+def _new_word(serial: int) -> str:
+    letters = ""
+    while True:
+        serial, digit = divmod(serial, 26)
+        letters += chr(ord("a") + digit)
+        if serial == 0:
+            return "q" + letters
+
+
+def _with_new_words(text: str, count: int, serial: int, rng: random.Random) -> tuple[str, int]:
+    """``text`` with up to ``count`` of its words made into words never seen before (each word
+    gets a suffix unique to this dump); returns the text and how many were changed."""
+    spans = [m.span() for m in _LETTERS.finditer(text)]
+    chosen = sorted(rng.sample(spans, min(count, len(spans))))
+    pieces, end = [], 0
+    for n, (start, stop) in enumerate(chosen):
+        pieces += [text[end:stop], _new_word(serial + n)]
+        end = stop
+    return "".join(pieces) + text[end:], len(chosen)
+
+
 def make_dump(path: Path, trials: int, texts: list[tuple[str, dict]], seed: int = 20261124) -> int:
     """A registry-like bulk download: a zip of API v2 study JSON files, one per trial, whose
-    criteria are resampled (deterministically) from real records. Returns the word count."""
+    criteria are resampled (deterministically) from real records. Returns the word count.
+
+    Resampling alone would repeat the corpus's words forever, where a real registry keeps
+    bringing words never seen before (drug codes, rare conditions, typos, numbers): that is what
+    spaCy's vocabulary and tokenizer cache grow with. So past the corpus's own size, words of the
+    resampled texts are made new at the rate the corpus itself shows (Heaps' law, fitted by
+    :func:`vocabulary_growth`); the word count is unchanged."""
     rng = random.Random(seed)
-    total = 0
+    k, beta = vocabulary_growth(text for text, _ in texts)
+    corpus_words = words(text for text, _ in texts)
+    total = new = 0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for n in range(trials):
             text, fields = texts[rng.randrange(len(texts))]
+            total += len(text.split())
+            due = int(k * total ** beta - k * corpus_words ** beta) - new
+            if total > corpus_words and due > 0:
+                text, made = _with_new_words(text, due, new, rng)
+                new += made
             nct = f"NCT{90000000 + n:08d}"
             study = {"protocolSection": {
                 "identificationModule": {"nctId": nct},
@@ -175,7 +234,6 @@ def make_dump(path: Path, trials: int, texts: list[tuple[str, dict]], seed: int 
                                       "maximumAge": fields.get("maximum_age"),
                                       "sex": fields.get("sex")}}}
             archive.writestr(f"ctg-studies/{nct}.json", json.dumps(study))
-            total += len(text.split())
     return total
 
 

@@ -54,6 +54,9 @@ def parse(
     worker_parts: Annotated[int, typer.Option(
         "--worker-parts", min=1, help="parts a worker parses before a fresh one replaces it "
         "(bounds memory on long runs)")] = 100,
+    worker_words: Annotated[int, typer.Option(
+        "--worker-words", min=1, help="words of criteria a worker parses before a fresh one "
+        "replaces it, if that comes before --worker-parts")] = 10_000_000,
 ) -> None:
     """Parse registry records into trials, criteria and entities tables in OUT."""
     from pipeline import batch
@@ -67,7 +70,7 @@ def parse(
     try:
         summary = batch.run(inputs, out, overwrite=overwrite, resume=resume, model=model,
                             n_process=n_process, part_size=part_size, progress=True,
-                            worker_parts=worker_parts)
+                            worker_parts=worker_parts, worker_words=worker_words)
     except (FileNotFoundError, OutputExistsError, ValueError, batch.RunInterrupted) as exc:
         _fail(str(exc))
         return
@@ -168,6 +171,9 @@ def bench(
         return
     import tempfile
 
+    k, beta = b.vocabulary_growth(trials)
+    typer.echo(f"vocabulary growth of the corpus: distinct words = {k:.1f} x words^{beta:.3f}; "
+               "the dumps bring new words at that rate past the corpus's size")
     runs = []
     with tempfile.TemporaryDirectory(prefix="elig-dump-") as folder:
         for scale in (1, 10) if not quick else (1,):

@@ -15,6 +15,8 @@ import pytest
 
 import pipeline
 from conftest import REPO
+from pipeline import batch
+from pipeline.sources import Record
 
 SAMPLE = REPO / "data" / "raw"
 
@@ -56,14 +58,47 @@ def test_batch_same_rows_whatever_workers_and_part_size(reference: Path, tmp_pat
 
 def test_batch_fresh_workers_give_the_same_rows(reference: Path, tmp_path: Path) -> None:
     # Workers replaced after every 2 parts (pools of fresh processes), and in one process the
-    # tagger rebuilt after every part: the rows of one long-lived worker.
-    for n_process, worker_parts in (("2", "2"), ("1", "1")):
-        out = tmp_path / f"fresh-{n_process}"
+    # tagger rebuilt after every part or every 2,000 words: the rows of one long-lived worker.
+    for n, (n_process, limit) in enumerate((("2", ["--worker-parts", "2"]),
+                                            ("1", ["--worker-parts", "1"]),
+                                            ("1", ["--worker-words", "2000"]))):
+        out = tmp_path / f"fresh-{n}"
         result = parse(str(SAMPLE), "--out", str(out), "--n-process", n_process,
-                       "--part-size", "5", "--worker-parts", worker_parts)
+                       "--part-size", "5", *limit)
         assert result.returncode == 0, result.stderr
         assert json.loads((out / "_SUCCESS").read_text())["parts"] == 10
         assert_same(reference, out)
+
+
+def _part(*word_counts: int) -> list:
+    return [(Record(trial_id=f"NCT{n:08d}", source="t", format="text",
+                    text=" ".join(["w"] * words) if words else None), f"k{n}")
+            for n, words in enumerate(word_counts)]
+
+
+def test_batch_workers_replaced_by_parts_or_words_whichever_first() -> None:
+    parts = [_part(40, 0), _part(30), _part(5, 5), _part(100), _part(1), _part(2), _part(3)]
+    read = []
+
+    def reading():
+        for part in parts:
+            read.append(len(read))
+            yield part
+
+    runs = []
+    for group in batch.worker_groups(reading(), n_process=2, worker_parts=2, worker_words=35):
+        run = []
+        for part in group:
+            run.append(parts.index(part))
+            assert len(read) <= parts.index(part) + 1  # parts are read as the workers take them
+        runs.append(run)
+    # 2 workers: a run ends at 4 parts or 70 words; 40+30 = 70 words ends the first one.
+    assert runs == [[0, 1], [2, 3], [4, 5, 6]]
+    assert [batch.part_words(p) for p in parts[:3]] == [40, 30, 10]
+    one = [list(map(parts.index, group)) for group in batch.worker_groups(
+        iter(parts), n_process=1, worker_parts=3, worker_words=1000)]
+    assert one == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(batch.worker_groups(iter([]), 2)) == []
 
 
 def test_batch_parent_killed_then_resume(reference: Path, tmp_path: Path) -> None:

@@ -24,6 +24,48 @@ def test_bench_dump_is_deterministic_and_readable(tmp_path: Path) -> None:
     assert {r.text for r in records_a} <= set(trials)  # resampled from the corpus, unchanged
 
 
+def _lengthened(source: str, text: str) -> bool:
+    """Whether ``text`` is ``source`` with letters starting with q added at the end of some of
+    its runs of letters (what the dump does to make a word new)."""
+    a_words, b_words = source.split(), text.split()
+    if len(a_words) != len(b_words) or source == text:
+        return False
+    for a, b in zip(a_words, b_words):
+        grown = "".join(re.escape(piece) + ("(?:q[a-z]+)?" if piece.isalpha() else "")
+                        for piece in re.findall(r"[A-Za-z]+|[^A-Za-z]+", a))
+        if re.fullmatch(grown, b) is None:
+            return False
+    return True
+
+
+def test_bench_dump_brings_new_words_at_the_corpus_rate(tmp_path: Path) -> None:
+    _, trials, _, sources = bench.corpus(bench.SAMPLE)
+    k, beta = bench.vocabulary_growth(trials)
+    assert k > 0 and 0.3 < beta < 1.0  # real text: sublinear growth
+    size = 5 * len(trials)  # about five times the corpus's words
+    words = bench.make_dump(tmp_path / "d.zip", size, sources)
+    again = bench.make_dump(tmp_path / "e.zip", size, sources)
+    records = list(iter_records([tmp_path / "d.zip"]))
+    assert words == again == sum(len(r.text.split()) for r in records)
+    assert [r.text for r in records] == [r.text for r in iter_records([tmp_path / "e.zip"])]
+    distinct = {w for r in records for w in re.findall(r"\w+", r.text)}
+    # Resampling alone would stop at the corpus's own words; the dump keeps growing as the
+    # corpus did, to within rounding of the fitted law.
+    corpus_distinct = {w for t in trials for w in re.findall(r"\w+", t)}
+    assert len(distinct) > len(corpus_distinct)
+    assert abs(len(distinct) - k * words ** beta) <= 0.02 * k * words ** beta
+    # Each changed text is a corpus text with some words lengthened by a new suffix: same words,
+    # same layout, and never a new word twice.
+    originals = set(trials)
+    changed = [r.text for r in records if r.text not in originals]
+    assert changed
+    new_words = []
+    for text in changed:
+        source = next(t for t in trials if _lengthened(t, text))
+        new_words += [b for a, b in zip(source.split(), text.split()) if a != b]
+    assert new_words and len(new_words) == len(set(new_words))
+
+
 def test_bench_end_to_end_run_counts_every_trial(tmp_path: Path) -> None:
     _, _, _, sources = bench.corpus(bench.SAMPLE)
     words = bench.make_dump(tmp_path / "d.zip", 12, sources)
