@@ -7,6 +7,9 @@ by their first character alone. ``guarded(pattern)`` prepends ``(?=[…])`` with
 match can start with, read off the parsed pattern, so the matches are the same and most
 positions cost one set test. Where the start cannot be read (a negated class, ``.``, a back
 reference, a pattern that can match the empty string) the pattern is returned unchanged.
+
+``leading_strings(source, n)`` reads further: the strings of up to ``n`` characters that every
+match starts with, which the measurement lexicon is indexed by.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 from re import _constants as C  # the parsed-pattern opcodes ``re`` itself uses
 from re import _parser as P
 
-__all__ = ["first_chars", "guarded"]
+__all__ = ["first_chars", "guarded", "leading_strings"]
 
 _CATEGORIES = {C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D", C.CATEGORY_SPACE: r"\s",
                C.CATEGORY_NOT_SPACE: r"\S", C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W"}
@@ -91,3 +94,73 @@ def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
     flags = _GLOBAL_FLAGS.match(source)  # "(?i)…" must stay at the very start
     head, body = (flags.group(), source[flags.end():]) if flags else ("", source)
     return re.compile(f"{head}(?={members})(?:{body})", pattern.flags)
+
+
+# ------------------------------------------------------------------------ leading strings
+
+# A state is (the characters read so far, whether more may be read after them).
+_State = frozenset[tuple[str, bool]]
+
+
+def _closed(states: _State) -> _State:
+    return frozenset((text, False) for text, _ in states)
+
+
+def _class_chars(av) -> set[str] | None:
+    chars: set[str] = set()
+    for op, item in av:
+        if op is C.LITERAL:
+            chars.add(chr(item))
+        elif op is C.RANGE and item[1] - item[0] < 26:
+            chars.update(map(chr, range(item[0], item[1] + 1)))
+        else:
+            return None  # a category, a negation, a wide range: too many to list
+    return chars
+
+
+def _read(sequence, states: _State, n: int, limit: int) -> _State:
+    """The states after reading ``sequence`` (a parsed pattern) from ``states``."""
+    for op, av in sequence:
+        if not any(more and len(text) < n for text, more in states):
+            break
+        if op is C.LITERAL or op is C.IN:
+            chars = {chr(av)} if op is C.LITERAL else _class_chars(av)
+            grown = None if chars is None else frozenset(
+                (text + char, True) if more and len(text) < n else (text, more)
+                for text, more in states for char in (chars if more and len(text) < n else ""))
+            if grown is None or len(grown) > limit:
+                return _closed(states)
+            states = grown | frozenset(s for s in states if not (s[1] and len(s[0]) < n))
+        elif op is C.SUBPATTERN:
+            if av[1] & re.IGNORECASE:  # (?i:…): its letters may come in either case
+                return _closed(states)
+            states = _read(av[3], states, n, limit)
+        elif op is C.BRANCH:
+            states = frozenset().union(*(_read(branch, states, n, limit) for branch in av[1]))
+        elif op in _REPEATS:
+            low, high, inner = av
+            once = _read(inner, states, n, limit)
+            if low == 0:  # may be absent: read on both ways
+                states = states | (once if high == 1 else _closed(once))
+            else:  # at least once: what comes after the first cannot be told
+                states = once if low == high == 1 else _closed(once)
+        elif op not in _ZERO_WIDTH:  # look-arounds and anchors take no character
+            return _closed(states)
+        if len(states) > limit:
+            return _closed(states)
+    return states
+
+
+def leading_strings(source: str, n: int, flags: int = 0, limit: int = 256) -> set[str] | None:
+    """Strings of 1 to ``n`` characters, one of which begins every match of the pattern
+    ``source`` (as written: matching is taken to be case-sensitive); None when the start cannot
+    be read (a match may begin with a character class too wide to list, or be empty)."""
+    try:
+        parsed = P.parse(source, flags)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    states = _read(parsed, frozenset({("", True)}), n, limit)
+    texts = {text for text, _ in states}
+    return None if "" in texts else texts

@@ -100,15 +100,30 @@ def test_measurements_prefix_index_finds_what_trying_every_entry_finds() -> None
     (r"(?:serum\s+|plasma\s+)?creatinine", ["creatinine", "serum creatinine", "plasma creatinine"]),
     (r"T\.?\s*bili", ["t.bili", "t. bili", "tbili", "t bili"]),
     (r"K\+", ["k+"]),
+    (r"(?:a|)b", ["ab", "b"]),
+    (r"[a-c]x|y", ["ax", "cx", "y"]),
+    (r"performance\s+status|\bPS(?=\s*\d)", ["performance  status", "ps 2"]),
+    (r"Ha?emoglobin|Hb(?!A1c)", ["hemoglobin", "haemoglobin", "hb"]),
 ])
 def test_measurements_entry_prefixes_cover_every_match(pattern: str, samples: list[str]) -> None:
-    """The letters an entry is indexed by must begin every string the entry matches."""
+    """The characters an entry is indexed by (read off its pattern for lower-cased text) must
+    begin every string the entry matches."""
     import re
 
-    from pipeline.tag.measurements import _leading_literals
+    from pipeline.scan import leading_strings
+    from pipeline.tag.measurements import _PREFIX, _lower_pattern
 
-    prefixes = _leading_literals(pattern)
+    lowered = _lower_pattern(pattern)
+    prefixes = leading_strings(lowered, _PREFIX)
+    assert prefixes, pattern  # each of these can be read
+    assert all(0 < len(p) <= _PREFIX for p in prefixes)
     for sample in samples:
-        assert re.fullmatch(pattern, sample, re.IGNORECASE), (pattern, sample)
-        assert prefixes is None or any(sample.startswith(p) for p in prefixes), (
-            pattern, sample, prefixes)
+        assert re.match(lowered, sample), (pattern, sample)
+        assert any(sample.startswith(p) for p in prefixes), (pattern, sample, prefixes)
+
+
+@pytest.mark.parametrize("pattern", [r"\d+x", r"x?", r".abc", r"[^a]b", r"(?i:a)b", r"(?i)ab"])
+def test_measurements_unreadable_starts_are_tried_everywhere(pattern: str) -> None:
+    from pipeline.scan import leading_strings
+
+    assert leading_strings(pattern, 3) is None

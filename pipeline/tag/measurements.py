@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline import rules
+from pipeline.scan import leading_strings
 from pipeline.tag.values import Value
 
 __all__ = ["Measurement", "find_measurements", "link_values"]
@@ -34,7 +35,7 @@ class Measurement:
 @dataclass(frozen=True)
 class _Lexicon:
     entries: tuple[re.Pattern[str], ...]
-    by_prefix: dict[str, tuple[int, ...]]  # first one or two letters of a word -> entries
+    by_prefix: dict[str, tuple[int, ...]]  # up to three first characters -> entries
     starts: re.Pattern[str]  # word starts (in lower-cased text) that begin some entry
     lowered: tuple[str, ...]  # each entry's pattern for lower-cased text
     always: tuple[int, ...]  # entries whose start could not be read off the pattern
@@ -51,19 +52,20 @@ def _lexicon() -> _Lexicon:
     data = rules.load("measurements")
     entries = data["measurements"]
     link = data["link"]
+    lowered = tuple(_lower_pattern(e["pattern"]) for e in entries)
     by_prefix: dict[str, list[int]] = {}
     always: list[int] = []
-    for index, entry in enumerate(entries):
-        starts = [_leading_literals(alt) for alt in _alternatives(entry["pattern"])]
-        if any(start is None for start in starts):
+    for index, pattern in enumerate(lowered):
+        starts = leading_strings(pattern, _PREFIX)
+        if starts is None:
             always.append(index)
             continue
-        for start in set().union(*starts):
+        for start in starts:
             by_prefix.setdefault(start, []).append(index)
     prefixes = "|".join(sorted((re.escape(p) for p in by_prefix), key=len, reverse=True))
     return _Lexicon(
         starts=re.compile(rf"(?<![\w-])(?={prefixes})"),  # zero-width: no start is skipped
-        lowered=tuple(_lower_pattern(e["pattern"]) for e in entries),
+        lowered=lowered,
         entries=tuple(re.compile(rf"(?<![\w-])(?:{e['pattern']})(?![\w])", re.IGNORECASE)
                       for e in entries),
         by_prefix={k: tuple(v) for k, v in by_prefix.items()},
@@ -106,96 +108,6 @@ def _lower_pattern(pattern: str) -> str:
         out.append(char if escaped else char.lower())
         escaped = char == "\\" and not escaped
     return "".join(out).replace("(?p<", "(?P<")
-
-
-def _alternatives(pattern: str) -> list[str]:
-    """The top-level alternatives of a regular expression."""
-    parts, depth, start, escaped, in_class = [], 0, 0, False, False
-    for pos, char in enumerate(pattern):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(pattern[start:pos])
-            start = pos + 1
-    parts.append(pattern[start:])
-    return parts
-
-
-def _leading_literals(alternative: str) -> set[str] | None:
-    """The first letters (up to three) every match of an alternative starts with, lower-cased.
-
-    A leading group is opened (``(?:serum\\s+|plasma\\s+)?creatinine`` starts with "se",
-    "pl" or "cr"); None when the start cannot be read off the pattern.
-    """
-    if alternative.startswith("(?:"):
-        close = _group_end(alternative)
-        inner = alternative[3:close]
-        starts: set[str] = set()
-        for alt in _alternatives(inner):
-            found = _leading_literals(alt)
-            if found is None:
-                return None
-            starts |= found
-        rest = alternative[close + 1 :]
-        if rest[:1] in ("?", "*"):
-            after = _leading_literals(rest[1:])
-            if after is None:
-                return None
-            starts |= after
-        return starts or None
-    prefixes = {""}
-    pos = 0
-    while pos < len(alternative) and min(len(p) for p in prefixes) < _PREFIX:
-        char = alternative[pos]
-        if char == "\\" and pos + 1 < len(alternative) and not alternative[pos + 1].isalnum():
-            chars, pos = {alternative[pos + 1]}, pos + 1  # an escaped literal such as \.
-        elif char == "[":  # a class of plain characters, "C[- ]peptide": each one
-            close = alternative.find("]", pos + 2)
-            members = alternative[pos + 1 : close] if close > 0 else ""
-            if not members or "\\" in members or "-" in members[1:-1] or members[0] == "^":
-                break
-            chars, pos = set(members), close
-        elif char.isalnum():
-            chars = {char}
-        else:
-            break
-        after = alternative[pos + 1 : pos + 2]
-        if after and after in "*{":
-            break  # may be absent or repeated: stop before it
-        grown = {p + c.lower() if len(p) < _PREFIX else p for p in prefixes for c in chars}
-        if after == "+":
-            prefixes = grown  # at least once, perhaps more: stop after it
-            break
-        prefixes = grown | prefixes if after == "?" else grown
-        pos += 2 if after == "?" else 1
-    prefixes = {p for p in prefixes if p}
-    return prefixes if prefixes and all(p for p in prefixes) else None
-
-
-def _group_end(pattern: str) -> int:
-    depth, escaped = 0, False
-    for pos, char in enumerate(pattern):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return pos
-    return len(pattern) - 1
 
 
 def find_measurements(text: str) -> list[Measurement]:
