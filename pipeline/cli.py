@@ -260,7 +260,7 @@ def review(
 ) -> None:
     """Write one self-contained HTML page to look at what the parser found."""
     import pipeline
-    from pipeline.review import write_review
+    from pipeline.review import select_trials, write_review
 
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
@@ -274,10 +274,16 @@ def review(
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
         return
-    if trial and not set(trial) & (set(tables.trials.trial_id) | set(tables.trials.record_key)):
-        _fail(f"no trial {', '.join(trial)} in {', '.join(map(str, inputs))}")
+    if trial:
+        known = set(tables.trials.trial_id) | set(tables.trials.record_key)
+        absent = [t for t in trial if t not in known]
+        if len(absent) == len(trial):
+            _fail(f"no trial {', '.join(trial)} in {', '.join(map(str, inputs))}")
+        if absent:
+            typer.echo(f"note: no trial {', '.join(absent)} in {', '.join(map(str, inputs))}",
+                       err=True)
     write_review(tables, out, trial)
-    shown = len(trial) if trial else len(tables.trials)
+    shown = len(select_trials(tables.trials, trial))
     typer.echo(f"wrote {out} ({shown} trial{'' if shown == 1 else 's'})")
 
 

@@ -169,12 +169,19 @@ def _trial(trial: object, criteria: pd.DataFrame, entities: pd.DataFrame) -> str
     return "".join(parts)
 
 
+def select_trials(trials: pd.DataFrame, trial_ids: Iterable[str] | None) -> pd.DataFrame:
+    """The trials rows a page shows: all, or those whose trial id or record key is asked for
+    (a trial id brings every record that has it: ``NCT…`` and ``NCT…#2``)."""
+    if trial_ids is None:
+        return trials
+    wanted = set(trial_ids)
+    return trials[trials.trial_id.isin(wanted) | trials.record_key.isin(wanted)]
+
+
 def render(trials: pd.DataFrame, criteria: pd.DataFrame, entities: pd.DataFrame,
            trial_ids: Iterable[str] | None = None, title: str = "Criteria review") -> str:
     """The whole page for the given tables (optionally only some trials)."""
-    if trial_ids is not None:
-        wanted = set(trial_ids)
-        trials = trials[trials.trial_id.isin(wanted) | trials.record_key.isin(wanted)]
+    trials = select_trials(trials, trial_ids)
     counts = trials.status.value_counts().to_dict()
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
     errors = trials[trials.status == "error"]

@@ -60,6 +60,12 @@ def test_review_cli_from_inputs_and_from_a_run(tmp_path: Path) -> None:
     run_page = tmp_path / "run.html"
     done = cli("review", str(out), "--out", str(run_page), "--trial", "NCT03861299")
     assert done.returncode == 0 and "NCT03861299" in run_page.read_text()
+    assert "(1 trial)" in done.stdout
+    # One id found, one not: the page and the message count what is shown, the other is named.
+    done = cli("review", str(out), "--out", str(run_page), "--trial", "NCT03861299",
+               "--trial", "NCT00000000")
+    assert done.returncode == 0 and "(1 trial)" in done.stdout
+    assert "no trial NCT00000000" in done.stderr and "NCT03861299" not in done.stderr
     missing = cli("review", str(out), "--out", str(run_page), "--trial", "NCT00000000")
     assert missing.returncode == 2 and "no trial" in missing.stderr
 
