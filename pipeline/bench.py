@@ -205,7 +205,8 @@ def _with_new_words(text: str, count: int, serial: int, rng: random.Random) -> t
     return "".join(pieces) + text[end:], len(chosen)
 
 
-def make_dump(path: Path, trials: int, texts: list[tuple[str, dict]], seed: int = 20261124) -> int:
+def make_dump(path: Path, trials: int, texts: list[tuple[str, dict]], seed: int = 20261124,
+              growth: tuple[float, float] | None = None) -> int:
     """A registry-like bulk download: a zip of API v2 study JSON files, one per trial, whose
     criteria are resampled (deterministically) from real records. Returns the word count.
 
@@ -213,9 +214,10 @@ def make_dump(path: Path, trials: int, texts: list[tuple[str, dict]], seed: int 
     bringing words never seen before (drug codes, rare conditions, typos, numbers): that is what
     spaCy's vocabulary and tokenizer cache grow with. So past the corpus's own size, words of the
     resampled texts are made new at the rate the corpus itself shows (Heaps' law, fitted by
-    :func:`vocabulary_growth`); the word count is unchanged."""
+    :func:`vocabulary_growth`, or ``growth`` when the caller has it); the word count is
+    unchanged."""
     rng = random.Random(seed)
-    k, beta = vocabulary_growth(text for text, _ in texts)
+    k, beta = growth or vocabulary_growth(text for text, _ in texts)
     corpus_words = words(text for text, _ in texts)
     total = new = 0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:

@@ -178,7 +178,7 @@ def bench(
     with tempfile.TemporaryDirectory(prefix="elig-dump-") as folder:
         for scale in (1, 10) if not quick else (1,):
             dump = Path(folder) / f"dump-{scale}x.zip"
-            words = b.make_dump(dump, dump_trials * scale, sources)
+            words = b.make_dump(dump, dump_trials * scale, sources, growth=(k, beta))
             typer.echo(f"dump {scale}x: {dump_trials * scale:,} trials, {words:,} words "
                        "(API v2 JSON in a zip, resampled from the corpus)")
             for workers in (1, 2) if scale == 1 else (2,):

@@ -125,12 +125,12 @@ def _read(sequence, states: _State, n: int, limit: int) -> _State:
             break
         if op is C.LITERAL or op is C.IN:
             chars = {chr(av)} if op is C.LITERAL else _class_chars(av)
+            growing = frozenset(s for s in states if s[1] and len(s[0]) < n)
             grown = None if chars is None else frozenset(
-                (text + char, True) if more and len(text) < n else (text, more)
-                for text, more in states for char in (chars if more and len(text) < n else ""))
+                (text + char, True) for text, _ in growing for char in chars) | (states - growing)
             if grown is None or len(grown) > limit:
                 return _closed(states)
-            states = grown | frozenset(s for s in states if not (s[1] and len(s[0]) < n))
+            states = grown
         elif op is C.SUBPATTERN:
             if av[1] & re.IGNORECASE:  # (?i:…): its letters may come in either case
                 return _closed(states)
