@@ -174,7 +174,7 @@ def _lex_line(
         header_end, section, rest = header
         yield _HeaderToken(body, header_end, section, False, line, marker)
         if rest < end:
-            yield from _lex_content(text, rest, end, indent, line, blank, at_line_start=False)
+            yield from _lex_rest(text, rest, rest, end, indent, line, blank, False)
         return
     if marker is None:
         section = match_soft_header(text, pos, end)
@@ -182,19 +182,28 @@ def _lex_line(
             fallback = Piece(pos, end, None, indent, line, True, blank)
             yield _HeaderToken(pos, end, section, True, line, None, fallback)
             return
-    trailing = find_trailing_header(text, body, end)
-    if trailing is not None:
-        yield from _lex_content(text, pos, trailing.start(), indent, line, blank, True)
+    yield from _lex_rest(text, pos, body, end, indent, line, blank, True)
+
+
+def _lex_rest(
+    text: str, pos: int, search: int, end: int, indent: int, line: int, blank: bool,
+    at_line_start: bool,
+) -> Iterator[Header | Piece]:
+    """Criterion text up to ``end``, cut at every header run into it: "… consent Exclusion
+    criteria:", or a whole document in one line ("Inclusion Criteria: (a) …; Exclusion
+    Criteria: (a) …"). ``search`` skips the line's own marker when looking for one."""
+    while (trailing := find_trailing_header(text, search, end)) is not None:
+        yield from _lex_content(text, pos, trailing.start(), indent, line, blank, at_line_start)
         head_start = trailing.start("head")
         head_end = rstrip_end(text, head_start, trailing.end("head"))
         found = match_header(text, head_start, head_end)
         section = found[1] if found else None
         yield _HeaderToken(head_start, head_end, section, False, line)
-        rest = skip_space(text, trailing.end(), end)
-        if rest < end:
-            yield from _lex_content(text, rest, end, indent, line, False, at_line_start=False)
-        return
-    yield from _lex_content(text, pos, end, indent, line, blank, at_line_start=True)
+        pos = search = skip_space(text, trailing.end(), end)
+        blank, at_line_start = False, False
+        if pos >= end:
+            return
+    yield from _lex_content(text, pos, end, indent, line, blank, at_line_start)
 
 
 def _lex_content(

@@ -22,6 +22,8 @@ _FOR_OF = re.compile(r"(?i)(?:for|of)\s")
 _SENTENCE_LIKE = re.compile(r"[.;!?]\s|\d\s*(?:%|mg|years?)\b")
 _PUNCT_BEFORE = re.compile(r"[.;:,!?]\s*$")
 _CAPITAL_AFTER = re.compile(r"\s*[A-Z0-9]")
+_TOKEN = re.compile(r"[^\W\d_]{2,}|\d")  # a word, or a number
+_ITEM_END = re.compile(r"[;,.:]\s*$")  # an item closed by punctuation before the next marker
 
 
 @dataclass(frozen=True)
@@ -288,8 +290,11 @@ def _match_one(text: str, pos: int, end: int) -> Marker | None:
     return None
 
 
-def _inline_candidates(text: str, start: int, end: int) -> Iterator[Marker]:
-    """Markers inside a criterion that could start an inline enumeration (``… 2) …``, ``(b)``).
+def _inline_candidates(text: str, start: int, end: int) -> Iterator[tuple[Marker, bool]]:
+    """Markers inside a criterion that could start an inline enumeration (``… 2) …``, ``(b)``),
+    each with whether it is weak: a letter or roman numeral with a period and no punctuation
+    before it ("… GGO lesion B. 20~90 years old C. sign permit"), which counts only in a run of
+    three or more.
 
     Bullets without an order (``o``, ``-``, ``•``) count only after ``.``, ``:`` or ``;`` and
     before a capital, so "18 - 65" never splits.
@@ -304,54 +309,103 @@ def _inline_candidates(text: str, start: int, end: int) -> Iterator[Marker]:
             continue
         marker = _make_marker(rule, text, pos, after)
         before = text[max(start, pos - 4) : pos]
+        weak = False
         if rule.kind == "symbol":
             if not _PUNCT_BEFORE.search(before) or not _CAPITAL_AFTER.match(text, after, end):
                 continue
         elif marker.style.endswith(".") and not _PUNCT_BEFORE.search(before):
-            continue  # "… version 2. The …" is not an enumeration; "…; 2. The …" is
-        yield marker
+            if marker.kind == "number":
+                continue  # "… version 2. The …" is not an enumeration; "…; 2. The …" is
+            weak = True  # "vitamin A. B12", "type A. The": no run of three, no split
+        yield marker, weak
 
 
 def inline_splits(text: str, start: int, end: int, lead: Marker | None) -> list[Marker]:
     """Markers at which one line holds several criteria.
 
     Circled numbers always start a criterion. Other markers do when they form a run of
-    consecutive values (``1) … 2) … 3) …``) that starts at 1 or continues the line's own
-    marker, with at least two words between markers, so "criteria (1) and (2)" is left alone.
+    consecutive values (``1) … 2) … 3) …``, ``(a) … (b) …``, ``i) … ii) …``) that starts at 1
+    or continues the line's own marker, and when every item of the run reads as one: two words,
+    or one word closed by ``;``, ``,``, ``.`` or ``:`` ("(a) women; (b) age …; (c) Smoking;").
+    So "criteria (1) and (2)" and "stage (i), (ii) or (iii)" are left alone. A letter that
+    reads as a roman numeral counts as either ("(h) … (i) … (j)" and "(i) … (ii) …").
     """
     splits: list[Marker] = []
     circled = lex_rules().bullets[0]
     for match in circled.regex.finditer(text, start, end):
         if match.start() > start:
             splits.append(_make_marker(circled, text, match.start(), match.end()))
-    by_style: dict[str, list[Marker]] = {}
-    for marker in _inline_candidates(text, start, end):
-        by_style.setdefault(marker.style, []).append(marker)
+    symbols: dict[str, list[Marker]] = {}
+    ordered: dict[str, list[tuple[int, Marker, bool]]] = {}
+    for marker, weak in _inline_candidates(text, start, end):
+        if marker.kind == "symbol":
+            symbols.setdefault(marker.style, []).append(marker)
+        for style, value in _readings(marker):
+            ordered.setdefault(style, []).append((value, marker, weak))
     best: list[Marker] = []
-    for style, candidates in by_style.items():
-        candidates.sort(key=lambda m: m.start)
-        if candidates[0].kind == "symbol":
-            continues_lead = lead is not None and lead.style == style
-            if len(candidates) >= 2 or continues_lead:
-                best = candidates if len(candidates) > len(best) else best
-            continue
-        expected = lead.value + 1 if lead is not None and lead.style == style and lead.value else 1
-        run: list[Marker] = []
-        prev_end = start
-        for marker in candidates:
-            if marker.value == expected and len(_WORD.findall(text, prev_end, marker.start)) >= 2:
-                run.append(marker)
-                expected += 1
-                prev_end = marker.end
+    for style, candidates in symbols.items():
         continues_lead = lead is not None and lead.style == style
-        if run and len(_WORD.findall(text, run[-1].end, end)) >= 2:
-            if (len(run) >= 2 or continues_lead) and len(run) > len(best):
+        if len(candidates) >= 2 or continues_lead:
+            best = candidates if len(candidates) > len(best) else best
+    leads = dict(_readings(lead)) if lead is not None else {}
+    for style, readings in ordered.items():
+        readings.sort(key=lambda r: r[1].start)
+        first = leads[style] + 1 if style in leads else 1
+        for with_weak in (False, True):
+            run = _run(text, start, end, readings, first, with_weak)
+            items = len(run) + (style in leads)  # the line's own marker heads the first item
+            if run and (items >= 3 if with_weak else items >= 2) and len(run) > len(best):
                 best = run
     splits.extend(best)
     splits.sort(key=lambda m: m.start)
     # A marker with nothing after it ("… age ⑦") stays part of the text before it.
     bounds = [m.start for m in splits[1:]] + [end]
     return [m for m, stop in zip(splits, bounds) if text[m.end : stop].strip()]
+
+
+def _run(
+    text: str, start: int, end: int, readings: list[tuple[int, Marker, bool]], first: int,
+    with_weak: bool,
+) -> list[Marker]:
+    """The markers that continue the sequence from ``first`` on, each after an item of its own.
+
+    The last item needs two words too, or one if the item before it was closed by punctuation
+    ("…; (c) Smoking" but not "either a) surgery or b) radiotherapy"); no text, no run.
+    """
+    run: list[Marker] = []
+    expected, prev_end, closed = first, start, False
+    for value, marker, weak in readings:
+        if weak and not with_weak:
+            continue
+        if value == expected and _reads_as_item(text, prev_end, marker.start):
+            run.append(marker)
+            closed = _ITEM_END.search(text, prev_end, marker.start) is not None
+            expected += 1
+            prev_end = marker.end
+    if not run:
+        return []
+    words = len(_WORD.findall(text, prev_end, end))
+    if words >= 2 or (closed and _TOKEN.search(text, prev_end, end)):
+        return run
+    return []
+
+
+def _readings(marker: Marker) -> list[tuple[str, int]]:
+    """(style, value) pairs a marker can take in a run: "(i)" is roman 1 and letter 9."""
+    readings = []
+    if marker.value is not None and marker.kind != "symbol":
+        readings.append((marker.style, marker.value))
+    if marker.letter_value is not None:
+        readings.append((marker.style.replace("roman", "letter"), marker.letter_value))
+    return readings
+
+
+def _reads_as_item(text: str, start: int, stop: int) -> bool:
+    """Whether the text between two markers of a run is an item (or a lead-in) of its own."""
+    if len(_WORD.findall(text, start, stop)) >= 2:
+        return True
+    return _TOKEN.search(text, start, stop) is not None and _ITEM_END.search(
+        text, start, stop) is not None
 
 
 # ------------------------------------------------------------------------------------- headers
