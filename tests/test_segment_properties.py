@@ -17,7 +17,10 @@ MARKERS = ["*", "-", "•", "·", "o", "1.", "2)", "(3)", "a.", "(b)", "iv.", "(
            "10.", "A)", "#", "~", "--", "—", ""]
 WORDS = ["age", "18", "years", "ECOG", "0-1", "≥", "1.5", "×", "ULN", "exclusion", "criteria",
          "Inclusion", "following:", "3)", "(a)", "⑦", ";", "-", "*", "o", "i.", "2.", "x", "~", "#",
-         "Exclusion Criteria:", "HIV", "(", ")", "–", "ü", "\u00a0", "\t"]
+         "Exclusion Criteria:", "HIV", "(", ")", "–", "ü", "\u00a0", "\t",
+         # inline lettered / roman runs and the punctuation that closes their items
+         "(b)", "(c)", "b)", "c)", "A.", "B.", "C.", "(i)", "(ii)", "ii)", "iii.", "women;", ",",
+         "Smoking;"]
 INDENTS = ["", " ", "  ", "    ", "          ", "             ", "\t"]
 BREAKS = ["\n", "\r\n", "\r", "\n\n", "\n  \n"]
 

@@ -3,7 +3,8 @@
 Three passes over the text, none of which copies or rewrites it:
 
 1. ``lexer`` reads lines into tokens: headers, and pieces of criterion text with their marker;
-   inline enumerations (``…; ⑥Have…; ⑦Women…``, ``1) … 2) …``) become separate pieces.
+   inline enumerations (``…; ⑥Have…; ⑦Women…``, ``1) … 2) …``, ``(a) women; (b) …``) become
+   separate pieces, and a header run into a line ends the piece before it.
 2. ``_assemble`` joins hard-wrapped continuation lines to their criterion and assigns sections.
 3. ``_nest`` gives real nesting (list heads, deeper markers that the list later returns from) a
    parent, while the ever-deeper indentation of plain bullets that some registry renderings
