@@ -85,6 +85,10 @@ class GoldLine:
     and_pairs: set[frozenset[str]] = field(default_factory=set)
 
     @property
+    def section(self) -> str:
+        return "exclusion" if self.name.endswith("_exc") else "inclusion"
+
+    @property
     def criterion_id(self) -> str:
         return f"{self.name}:{self.index}"
 
@@ -168,7 +172,8 @@ def read_logic_folder(path: Path, split: str = "dev") -> list[GoldFile]:
 _BASELINE_JOIN = re.compile(r",|/|\bor\b", re.I)
 
 
-def baseline_tree(text: str, start: int, entities: list[dict]) -> Node | None:
+def baseline_tree(text: str, start: int, entities: list[dict],
+                  section: str | None = None) -> Node | None:
     """A comma, slash or "or" within 40 characters between neighbouring leaves puts them in one
     OR group; the groups sit under one AND."""
     leaves = sorted((e for e in entities
@@ -315,7 +320,7 @@ def evaluate_logic(chia_dir: Path | str, split: str = "dev", tagger: Any = None,
             rows = {"predicted": predicted.get(line.criterion_id, []), "gold": line.entities}
             for leaves, entity_rows in rows.items():
                 for method, build in METHODS.items():
-                    node = build(line.text, line.start, entity_rows)
+                    node = build(line.text, line.start, entity_rows, line.section)
                     score_line(line, entity_rows, node, report.scores[f"{leaves}/{method}"])
     return report
 

@@ -51,11 +51,14 @@ _LIST_AND = frozenset({"measurement", "age", "sex"})
 
 Node = Union[str, dict]
 
-# Gap kinds.
-_STRONG, _AND, _OR, _NOR, _COMMA, _SLASH = "S", "and", "or", "nor", ",", "/"
+# Gap kinds: a clause break, a relation ("X of Y", "X with Y", adjacency), coordinations.
+_LOOSE, _REL, _ADJ, _AND, _OR, _NOR, _COMMA, _COMMA_V, _SLASH = (
+    "S", "R", "A", "and", "or", "nor", ",", ",~", "/")
+OPTIONS = {"rel_tight": None, "semicolon_list": True, "adjacent_tight": False, "value_list": "and", "label_list": True}
 
 _WORD = re.compile(r"[a-z][a-z'.-]*")
 _SENTENCE = re.compile(r"[;:]|\.(?:\s|$)")
+_STOP = re.compile(r"[:]|\.(?:\s|$)")
 _CONJ = re.compile(r"\b(?:and\s*/\s*or|or|nor|and|as well as|plus)\b|&")
 _SLASH_GAP = re.compile(r"^[\s~]*/[\s~]*$")
 # Words that may stand in a coordination gap without making it a clause of its own:
@@ -65,41 +68,56 @@ a an the any other another either both neither history known active prior previo
 current suspected documented confirmed uncontrolled severe significant chronic acute
 clinically evidence presence diagnosis diagnosed certain all its their
 """.split())
-# Words that make a gap a relation rather than a coordination ("X with Y", "X such as Y").
-_BLOCKING = frozenset("""
-with without to of for by due such including include includes e.g. e.g i.e. i.e than except
-excluding unless requiring require requires required that which who whom whose in on at from
-after before during under against defined as related secondary caused associated because
-into per via within if when where while
+# Words that relate a concept to the next ("X of Y", "allergy to Y", "X requiring Y"): the
+# concept applies to the whole coordination that follows ("history of A, B or C").
+_RELATING = frozenset("""
+with without to of for by due in on at from against under into per via requiring require
+requires required secondary caused associated related because
+after before during within treated using use receiving taking undergoing following
+""".split())
+# Words that open an elaboration or a clause of its own ("X such as Y", "X that Y").
+_CLAUSE = frozenset("""
+such including include includes e.g. e.g i.e. i.e that which who whom whose if when where
+while defined especially particularly namely like except excluding unless than but
 """.split())
 _COORDINATED = re.compile(r"\b(?:or|nor|and)\b|[,/]")
 _NEITHER = re.compile(r"\bneither\b")
+_BOTH = re.compile(r"\bboth\b")
 _MAX_OTHER_WORDS = 2
 
 
 def _kind(gap: str) -> str:
-    """What a gap between two neighbouring units says (lower-cased, values masked as ``~``)."""
-    stripped = gap.strip()
-    if not stripped or stripped == "~":
-        return _STRONG  # adjacent: a modifier of the same thing ("history of" + "stroke")
+    """What a gap between two neighbouring units says (lower-cased, values masked as ``~``,
+    parentheses removed)."""
     if _SLASH_GAP.match(gap):
         return _SLASH
     if _SENTENCE.search(gap):
-        return _STRONG
+        if OPTIONS["semicolon_list"] and ";" in gap and not _STOP.search(gap):
+            gap = gap.replace(";", ",")  # "A; B; C": a list, as with commas
+        else:
+            return _LOOSE
+    if "with or without" in gap:
+        return _REL
     conj = None
     for match in _CONJ.finditer(gap):
         conj = match.group()
-    words = _WORD.findall(_CONJ.sub(" ", gap))
-    other = 0
-    for word in words:
-        if word in _BLOCKING:
-            return _STRONG
-        if word not in _GAP_FILLER:
+    coordinated = conj is not None or "," in gap
+    other = relating = 0
+    for word in _WORD.findall(_CONJ.sub(" ", gap) if conj else gap):
+        if word in _CLAUSE:
+            return _LOOSE
+        if word in _RELATING:
+            relating += 1
+        elif word not in _GAP_FILLER:
             other += 1
     if other > _MAX_OTHER_WORDS:
-        return _STRONG
+        return _LOOSE
+    if not coordinated:
+        if not other and not relating and OPTIONS["adjacent_tight"]:
+            return _ADJ  # side by side: one thing ("AV block grade II", "HCV treatment")
+        return _REL  # related by a word ("history of", "allergy to")
     if conj is None:
-        return _COMMA if "," in gap else _STRONG
+        return _COMMA_V if "~" in gap else _COMMA
     if conj == "nor":
         return _NOR
     if conj == "or" or conj.endswith("or"):
@@ -126,7 +144,7 @@ def _node(op: str, args: list[Node]) -> Node:
     return flat[0] if len(flat) == 1 and op != "not" else {"op": op, "args": flat}
 
 
-def _units(rows: list[tuple[int, int, str, str]], masked: str) -> list[_Unit]:
+def _units(rows: list[tuple[int, int, str, str]], masked: str, any_and: bool) -> list[_Unit]:
     """Group rows (start, end, id, label) by span: same span → or; overlapping spans → or when
     their text coordinates ("alcohol or drug dependence" over "drug dependence"), else and."""
     rows.sort()
@@ -146,7 +164,13 @@ def _units(rows: list[tuple[int, int, str, str]], masked: str) -> list[_Unit]:
             by_span.setdefault((s, e), []).append(ident)
         parts = [_node("or", ids) for ids in by_span.values()]
         end = max(r[1] for r in cluster)
-        op = "or" if len(parts) > 1 and _COORDINATED.search(masked, cluster[0][0], end) else "and"
+        op = "and"
+        if len(parts) > 1:
+            conj = None
+            for match in _COORDINATED.finditer(masked, cluster[0][0], end):
+                conj = match.group()
+            if conj is not None and (conj != "and" or any_and):
+                op = "or"
         units.append(_Unit(cluster[0][0], end, _node(op, parts), {r[3] for r in cluster}))
     return units
 
@@ -161,41 +185,6 @@ def _depths(text: str) -> list[int]:
         if char in "([":
             depth += 1
     return out
-
-
-def _attach_parentheticals(text: str, units: list[_Unit]) -> list[_Unit]:
-    """Units inside parentheses that open after a unit belong to that unit."""
-    if "(" not in text and "[" not in text:
-        return units
-    depth = _depths(text)
-    out: list[_Unit] = []
-    index = 0
-    while index < len(units):
-        unit = units[index]
-        base = depth[unit.start]
-        j = index + 1
-        while (j < len(units) and depth[units[j].start] > base
-               and min(depth[unit.end:units[j].start], default=base) >= base):
-            j += 1
-        if j > index + 1:
-            inner = units[index + 1 : j]
-            close = _close_of(text, depth, inner[-1].end, base)
-            unit = _Unit(unit.start, max(close, inner[-1].end),
-                         _node("and", [unit.node, _combine(text, inner)]),
-                         unit.labels.union(*(u.labels for u in inner)))
-        out.append(unit)
-        index = j
-    return out
-
-
-def _close_of(text: str, depth: list[int], position: int, base: int) -> int:
-    """Just past the parenthesis that brings the depth back to ``base`` after ``position``."""
-    for k in range(position, len(text)):
-        if depth[k] < base:
-            return k
-        if depth[k] == base and text[k] in ")]":
-            return k + 1
-    return len(text)
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -215,62 +204,133 @@ def _masked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out).lower()
 
 
-def _combine(masked: str, units: list[_Unit]) -> Node:
-    """One node over neighbouring units, from what the gaps between them say."""
+def _combine(masked: str, depth: list[int] | None, units: list[_Unit], any_and: bool) -> Node:
+    """One node over neighbouring units. Units inside parentheses form groups of their own,
+    and-ed beside the sequence they interrupt, which reads as if they were not there: "X (e.g.
+    A or B) or Y" is and(or(X, Y), or(A, B))."""
     if len(units) == 1:
         return units[0].node
-    kinds = [_kind(masked[a.end:b.start].replace("(", " ").replace(")", " ")
-                   .replace("[", " ").replace("]", " "))
-             for a, b in zip(units, units[1:])]
-    # commas take the conjunction that ends their list
-    resolved = list(kinds)
-    for i, kind in enumerate(kinds):
-        if kind != _COMMA:
-            continue
-        ahead = next((k for k in kinds[i + 1:] if k != _COMMA), None)
-        if ahead in (_OR, _NOR, _AND):
-            resolved[i] = _OR if ahead == _NOR else ahead
+    if depth is None:
+        return _sequence(masked, None, 0, units, any_and)
+    base = min(depth[u.start] for u in units)
+    outer: list[_Unit] = []
+    groups: list[list[_Unit]] = []
+    previous: _Unit | None = None
+    for unit in units:
+        if depth[unit.start] == base:
+            outer.append(unit)
+        elif (groups and previous is groups[-1][-1]
+              and min(depth[previous.end:unit.start], default=base + 1) > base):
+            groups[-1].append(unit)
         else:
-            behind = next((k for k in reversed(kinds[:i]) if k != _COMMA), None)
-            if behind in (_OR, _NOR, _AND):
-                resolved[i] = _OR if behind == _NOR else behind
+            groups.append([unit])
+        previous = unit
+    args = [_sequence(masked, depth, base, outer, any_and)] if outer else []
+    args.extend(_combine(masked, depth, group, any_and) for group in groups)
+    return _node("and", args)
+
+
+def _gap(masked: str, depth: list[int] | None, base: int, a: _Unit, b: _Unit) -> str:
+    """The text between two units at parenthesis depth ``base``, parentheses left out."""
+    if depth is None:
+        return masked[a.end:b.start]
+    return "".join(char for char, d in zip(masked[a.end:b.start], depth[a.end:b.start])
+                   if d == base and char not in "()[]")
+
+
+def _sequence(masked: str, depth: list[int] | None, base: int, units: list[_Unit],
+              any_and: bool) -> Node:
+    """Units at one depth: split at clause breaks and relations (and), then coordinations."""
+    if len(units) == 1:
+        return units[0].node
+    kinds = [_kind(_gap(masked, depth, base, a, b)) for a, b in zip(units, units[1:])]
+    if any_and and _AND in kinds:
+        # an exclusion's "A, B and C" excludes a patient with any of them; "both" keeps and
+        kinds = [_OR if k == _AND and not _BOTH.search(masked, 0, units[i].start) else k
+                 for i, k in enumerate(kinds)]
+    rel = OPTIONS["rel_tight"]
+    if rel and _REL in kinds:
+        coordinations = (_AND, _OR, _NOR, _COMMA, _COMMA_V, _SLASH)
+        kinds = [_ADJ if k == _REL and (rel == "always" or (i and kinds[i - 1] in coordinations))
+                 else k for i, k in enumerate(kinds)]
+    if _ADJ in kinds:
+        units, kinds = _merge_adjacent(units, kinds)
+    clauses: list[Node] = []
+    begin = 0
+    for i in range(len(units)):
+        if i == len(units) - 1 or kinds[i] in (_LOOSE, _REL):
+            ops = _resolve_commas(units[begin:i + 1], kinds[begin:i], any_and)
+            clauses.append(_coordination(units[begin:i + 1], ops, 0, i + 1 - begin))
+            begin = i + 1
+    return _node("and", clauses)
+
+
+def _merge_adjacent(units: list[_Unit], kinds: list[str]) -> tuple[list[_Unit], list[str]]:
+    """Units side by side with nothing but values between them are one (and-ed) unit."""
+    merged, merged_kinds = [units[0]], []
+    for unit, kind in zip(units[1:], kinds):
+        if kind == _ADJ:
+            last = merged[-1]
+            merged[-1] = _Unit(last.start, unit.end, _node("and", [last.node, unit.node]),
+                               last.labels | unit.labels)
+        else:
+            merged.append(unit)
+            merged_kinds.append(kind)
+    return merged, merged_kinds
+
+
+def _resolve_commas(terms: list[_Unit], ops: list[str], any_and: bool) -> list[str]:
+    """Commas take the conjunction that ends their list ("X, Y, or Z"), else the one before
+    them; a bare list is ``or`` unless it lists measurements or demographics."""
+    resolved = list(ops)
+    for i, kind in enumerate(ops):
+        if kind not in (_COMMA, _COMMA_V):
+            continue
+        ahead = next((k for k in ops[i + 1:] if k not in (_COMMA, _COMMA_V)), None)
+        behind = next((k for k in reversed(ops[:i]) if k not in (_COMMA, _COMMA_V)), None)
+        for near in (ahead, behind):
+            if near in (_OR, _NOR, _AND):
+                resolved[i] = _OR if near == _NOR else near
+                break
+        else:
+            labels = terms[i].labels | terms[i + 1].labels
+            if kind == _COMMA_V and OPTIONS["value_list"] == "and" and not any_and:
+                resolved[i] = _AND
+            elif OPTIONS["label_list"] and labels <= _LIST_AND and not any_and:
+                resolved[i] = _AND
             else:
-                labels = units[i].labels | units[i + 1].labels
-                resolved[i] = _AND if labels <= _LIST_AND else _OR
-    neither = [bool(_NEITHER.search(masked[(units[i - 1].end if i else 0):units[i].start]))
-               for i in range(len(units))]
-    return _split(units, resolved, 0, len(units), neither)
+                resolved[i] = _OR
+    return resolved
 
 
-_LEVELS = ((_STRONG,), (_AND,), (_OR, _NOR), (_SLASH,))
-_LEVEL_OP = ("and", "and", "or", "or")
+_LEVELS = ((_AND,), (_OR, _NOR), (_SLASH,))
+_LEVEL_OP = ("and", "or", "or")
 
 
-def _split(units: list[_Unit], kinds: list[str], lo: int, hi: int, neither: list[bool],
-           level: int = 0) -> Node:
-    """Node over units[lo:hi]; kinds[i] is the gap between units[i] and units[i + 1]."""
+def _coordination(terms: list[_Unit], ops: list[str], lo: int, hi: int, level: int = 0) -> Node:
+    """Node over terms[lo:hi]; ops[i] joins terms[i] and terms[i + 1]."""
     if hi - lo == 1:
-        return units[lo].node
+        return terms[lo].node
     while level < len(_LEVELS):
-        cuts = [i for i in range(lo, hi - 1) if kinds[i] in _LEVELS[level]]
+        cuts = [i for i in range(lo, hi - 1) if ops[i] in _LEVELS[level]]
         if cuts:
             break
         level += 1
     else:
-        return _node("and", [u.node for u in units[lo:hi]])
+        return _node("and", [t.node for t in terms[lo:hi]])
     args: list[Node] = []
     begin = lo
     for cut in [*cuts, hi - 1]:
-        args.append(_split(units, kinds, begin, cut + 1, neither, level + 1))
+        args.append(_coordination(terms, ops, begin, cut + 1, level + 1))
         begin = cut + 1
     node = _node(_LEVEL_OP[level], args)
-    if level == 2 and any(kinds[i] == _NOR for i in cuts) and (
-            neither[lo] or any(kinds[i] == _NOR for i in cuts)):
-        node = {"op": "not", "args": [node]}
+    if any(ops[i] == _NOR for i in cuts):
+        node = {"op": "not", "args": [node]}  # "neither X nor Y", "no X nor Y"
     return node
 
 
-def tree(text: str, start: int, entities: Iterable[Mapping[str, Any]]) -> Node | None:
+def tree(text: str, start: int, entities: Iterable[Mapping[str, Any]],
+         section: str | None = None) -> Node | None:
     """The logic tree as Python objects (see :func:`logic_tree`)."""
     leaves: list[tuple[int, int, str, str]] = []
     masks: list[tuple[int, int]] = []
@@ -287,22 +347,26 @@ def tree(text: str, start: int, entities: Iterable[Mapping[str, Any]]) -> Node |
     if len(leaves) < 2:
         return None
     masked = _masked(text, masks)
-    units = _units(leaves, masked)
+    units = _units(leaves, masked, section == "exclusion")
     if len(units) == 1:
         return units[0].node
-    units = _attach_parentheticals(masked, units)
-    return _combine(masked, units)
+    depth = _depths(masked) if "(" in masked or "[" in masked else None
+    return _combine(masked, depth, units, section == "exclusion")
 
 
-def logic_tree(text: str, start: int, entities: Iterable[Mapping[str, Any]]) -> str | None:
+def logic_tree(text: str, start: int, entities: Iterable[Mapping[str, Any]],
+               section: str | None = None) -> str | None:
     """``criteria.logic`` of one criterion, as compact JSON, or None.
 
     ``text``: the criterion's text (``criteria.text``); ``start``: its offset in the trial's
     source text (``criteria.start``); ``entities``: the criterion's entity rows (dicts with at
     least ``entity_id``, ``label``, ``start``, ``end`` as source-text offsets, and optionally
     ``exception``). Rows of other labels or outside the criterion are ignored.
+    ``section``: ``criteria.section``; in an ``exclusion`` criterion a list joined by "and"
+    ("history of MI, stroke and TIA") excludes a patient who has any of them, so it is read as
+    ``or`` ("both X and Y" stays ``and``); otherwise "and" is ``and``.
     """
-    node = tree(text, start, entities)
+    node = tree(text, start, entities, section)
     if node is None:
         return None
     return json.dumps(node, separators=(",", ":"), ensure_ascii=False)
