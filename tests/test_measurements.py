@@ -127,3 +127,21 @@ def test_measurements_unreadable_starts_are_tried_everywhere(pattern: str) -> No
     from pipeline.scan import leading_strings
 
     assert leading_strings(pattern, 3) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["AST and ALT ≤ 2.5 × ULN", "Serum AST and serum ALT ≤ 2.5 × ULN",
+     "AST levels and ALT levels ≤ 2.5 × ULN", "AST, ALT ≤ 2.5 x ULN"],
+)
+def test_a_value_after_two_labs_types_both(text: str) -> None:
+    """The shared value gives each measurement its own comparator, bound and unit."""
+    rows = [(m[1], m[2], m[3], m[4], m[5]) for m in measured(text)]
+    assert rows == [("aspartate aminotransferase", "<=", None, 2.5, "x ULN"),
+                    ("alanine aminotransferase", "<=", None, 2.5, "x ULN")]
+
+
+def test_a_value_is_not_shared_across_a_clause() -> None:
+    rows = measured("AST within normal limits; ALT ≤ 2.5 × ULN")
+    assert [(r[1], r[2]) for r in rows] == [("aspartate aminotransferase", None),
+                                            ("alanine aminotransferase", "<=")]

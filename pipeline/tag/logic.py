@@ -10,22 +10,34 @@ criterion's concept rows (labels in :data:`LEAF_LABELS`). Values and time window
 as part of the gaps. Rows with ``exception`` true stay out of the tree. None when fewer than two
 leaves remain.
 
-How the gaps are read, from the loosest to the tightest binding:
+How the gaps are read (lower-cased, with the values and windows in them masked):
 
-1. a gap that is not a plain coordination (``;``, ``.``, ``:``, "with", "due to", "in patients
-   who", any run of other words, nothing at all) joins its neighbours under ``and``;
-2. ``and`` ("both … and", "as well as", "&") and ``or`` ("either … or", "and/or", "nor");
-   when a stretch mixes them, ``or`` binds tighter: "A and B or C" is and(A, or(B, C));
-3. commas take the conjunction that ends their list ("X, Y, or Z" → or; "X, Y and Z" → and);
-   a comma list without one is read as ``or`` for clinical concepts and ``and`` for a list of
-   measurements or demographics (``ANC ≥ 1.5, platelets ≥ 100``);
+1. a gap that is not a plain coordination joins its neighbours under ``and``, at the lowest
+   precedence: a relation ("allergy to", "history of", "X with Y", "requiring", side by side),
+   an elaboration or clause ("such as", "including", "e.g.", "that", "who", "except", ":",
+   a full stop) or more than two other words. So "allergy to A, B or C" is
+   and(allergy, or(A, B, C)), and "X or Y with Z" is and(or(X, Y), Z);
+2. ``and`` ("both … and", "as well as", "&"), then ``or`` ("either … or", "and/or"; "nor" gives
+   not(or(…)): "neither X nor Y"): "A and B or C" is and(A, or(B, C));
+3. commas and semicolons take the conjunction that ends their list ("X, Y, or Z" → or; "X, Y
+   and Z" → and), else the one before them; a bare list is ``or`` ("MI, stroke, TIA"), but
+   ``and`` when values stand between its items or it lists measurements or demographics
+   ("ANC ≥ 1.5, platelets ≥ 100");
 4. a slash between neighbours ("HBV/HCV infection") is ``or`` and binds tightest.
 
-Entities inside parentheses that follow an entity belong to it: "hepatitis B (HBsAg positive)
-or hepatitis C (HCV RNA detectable)" is or(and(hepatitis B, HBsAg), and(hepatitis C, HCV RNA)).
-Rows over one span (a measurement with two alternative values: "haemoglobin ≥ 9 g/dL or
-≥ 5.6 mmol/L" gives two rows) are ``or``-ed; overlapping spans are ``and``-ed. "neither X nor Y"
-and "no X nor Y" give not(or(X, Y)).
+Words such as "other", "any", "history", "known", "severe" may stand in a coordination gap ("X
+or any other Y"). Entities inside parentheses form a group of their own, and-ed beside the
+sequence they interrupt, which is read as if the parenthesis were not there: "eclampsia or
+CNS complication (e.g. stroke or PRES)" is and(or(eclampsia, CNS complication), or(stroke,
+PRES)) — examples and abbreviations are not alternatives to the item's neighbours. Rows over one
+span (a measurement with alternative values: "haemoglobin ≥ 9 g/dL or ≥ 5.6 mmol/L" gives two
+rows) are ``or``-ed; overlapping spans are ``or``-ed when the text they cover coordinates ("alcohol
+or drug dependence" over "drug dependence"), else ``and``-ed.
+
+With ``section="exclusion"`` a list joined by "and" is read as ``or`` ("history of MI, stroke and
+TIA" excludes a patient who had any of them), and bare lists are ``or`` too; "both X and Y"
+keeps ``and``. These choices were made on a validation part of Chia's training trials
+(:mod:`pipeline.evaluate.logic`).
 
 ``children_op(text)`` gives ``criteria.children_op`` for a criterion that heads a list: "any"
 ("at least one of the following", "any of the following", "one or more of"), "all" ("all of
@@ -52,9 +64,8 @@ _LIST_AND = frozenset({"measurement", "age", "sex"})
 Node = Union[str, dict]
 
 # Gap kinds: a clause break, a relation ("X of Y", "X with Y", adjacency), coordinations.
-_LOOSE, _REL, _ADJ, _AND, _OR, _NOR, _COMMA, _COMMA_V, _SLASH = (
-    "S", "R", "A", "and", "or", "nor", ",", ",~", "/")
-OPTIONS = {"rel_tight": None, "semicolon_list": True, "adjacent_tight": False, "value_list": "and", "label_list": True}
+_LOOSE, _REL, _AND, _OR, _NOR, _COMMA, _COMMA_V, _SLASH = (
+    "S", "R", "and", "or", "nor", ",", ",~", "/")
 
 _WORD = re.compile(r"[a-z][a-z'.-]*")
 _SENTENCE = re.compile(r"[;:]|\.(?:\s|$)")
@@ -81,7 +92,6 @@ such including include includes e.g. e.g i.e. i.e that which who whom whose if w
 while defined especially particularly namely like except excluding unless than but
 """.split())
 _COORDINATED = re.compile(r"\b(?:or|nor|and)\b|[,/]")
-_NEITHER = re.compile(r"\bneither\b")
 _BOTH = re.compile(r"\bboth\b")
 _MAX_OTHER_WORDS = 2
 
@@ -92,7 +102,7 @@ def _kind(gap: str) -> str:
     if _SLASH_GAP.match(gap):
         return _SLASH
     if _SENTENCE.search(gap):
-        if OPTIONS["semicolon_list"] and ";" in gap and not _STOP.search(gap):
+        if ";" in gap and not _STOP.search(gap):
             gap = gap.replace(";", ",")  # "A; B; C": a list, as with commas
         else:
             return _LOOSE
@@ -102,20 +112,16 @@ def _kind(gap: str) -> str:
     for match in _CONJ.finditer(gap):
         conj = match.group()
     coordinated = conj is not None or "," in gap
-    other = relating = 0
+    other = 0
     for word in _WORD.findall(_CONJ.sub(" ", gap) if conj else gap):
         if word in _CLAUSE:
             return _LOOSE
-        if word in _RELATING:
-            relating += 1
-        elif word not in _GAP_FILLER:
+        if word not in _RELATING and word not in _GAP_FILLER:
             other += 1
     if other > _MAX_OTHER_WORDS:
         return _LOOSE
     if not coordinated:
-        if not other and not relating and OPTIONS["adjacent_tight"]:
-            return _ADJ  # side by side: one thing ("AV block grade II", "HCV treatment")
-        return _REL  # related by a word ("history of", "allergy to")
+        return _REL  # side by side, or related by a word ("history of", "allergy to")
     if conj is None:
         return _COMMA_V if "~" in gap else _COMMA
     if conj == "nor":
@@ -148,6 +154,8 @@ def _units(rows: list[tuple[int, int, str, str]], masked: str, any_and: bool) ->
     """Group rows (start, end, id, label) by span: same span → or; overlapping spans → or when
     their text coordinates ("alcohol or drug dependence" over "drug dependence"), else and."""
     rows.sort()
+    if all(a[1] <= b[0] for a, b in zip(rows, rows[1:])):  # no overlaps: one unit a row
+        return [_Unit(r[0], r[1], r[2], {r[3]}) for r in rows]
     units: list[_Unit] = []
     clusters: list[list[tuple[int, int, str, str]]] = []
     end = -1
@@ -176,15 +184,25 @@ def _units(rows: list[tuple[int, int, str, str]], masked: str, any_and: bool) ->
 
 
 def _depths(text: str) -> list[int]:
-    """Parenthesis depth at each character (brackets count as parentheses)."""
-    depth, out = 0, []
-    for char in text:
-        if char in ")]":
+    """Parenthesis depth at each character (brackets count as parentheses; an opening one is
+    at the depth outside it, a closing one too)."""
+    out: list[int] = []
+    depth = last = 0
+    for match in _PAREN.finditer(text):
+        k = match.start()
+        out.extend([depth] * (k - last))
+        if match.group() in ")]":
             depth = max(depth - 1, 0)
-        out.append(depth)
-        if char in "([":
+            out.append(depth)
+        else:
+            out.append(depth)
             depth += 1
+        last = k + 1
+    out.extend([depth] * (len(text) - last))
     return out
+
+
+_PAREN = re.compile(r"[()\[\]]")
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -248,13 +266,6 @@ def _sequence(masked: str, depth: list[int] | None, base: int, units: list[_Unit
         # an exclusion's "A, B and C" excludes a patient with any of them; "both" keeps and
         kinds = [_OR if k == _AND and not _BOTH.search(masked, 0, units[i].start) else k
                  for i, k in enumerate(kinds)]
-    rel = OPTIONS["rel_tight"]
-    if rel and _REL in kinds:
-        coordinations = (_AND, _OR, _NOR, _COMMA, _COMMA_V, _SLASH)
-        kinds = [_ADJ if k == _REL and (rel == "always" or (i and kinds[i - 1] in coordinations))
-                 else k for i, k in enumerate(kinds)]
-    if _ADJ in kinds:
-        units, kinds = _merge_adjacent(units, kinds)
     clauses: list[Node] = []
     begin = 0
     for i in range(len(units)):
@@ -263,20 +274,6 @@ def _sequence(masked: str, depth: list[int] | None, base: int, units: list[_Unit
             clauses.append(_coordination(units[begin:i + 1], ops, 0, i + 1 - begin))
             begin = i + 1
     return _node("and", clauses)
-
-
-def _merge_adjacent(units: list[_Unit], kinds: list[str]) -> tuple[list[_Unit], list[str]]:
-    """Units side by side with nothing but values between them are one (and-ed) unit."""
-    merged, merged_kinds = [units[0]], []
-    for unit, kind in zip(units[1:], kinds):
-        if kind == _ADJ:
-            last = merged[-1]
-            merged[-1] = _Unit(last.start, unit.end, _node("and", [last.node, unit.node]),
-                               last.labels | unit.labels)
-        else:
-            merged.append(unit)
-            merged_kinds.append(kind)
-    return merged, merged_kinds
 
 
 def _resolve_commas(terms: list[_Unit], ops: list[str], any_and: bool) -> list[str]:
@@ -294,10 +291,8 @@ def _resolve_commas(terms: list[_Unit], ops: list[str], any_and: bool) -> list[s
                 break
         else:
             labels = terms[i].labels | terms[i + 1].labels
-            if kind == _COMMA_V and OPTIONS["value_list"] == "and" and not any_and:
-                resolved[i] = _AND
-            elif OPTIONS["label_list"] and labels <= _LIST_AND and not any_and:
-                resolved[i] = _AND
+            if not any_and and (kind == _COMMA_V or labels <= _LIST_AND):
+                resolved[i] = _AND  # "ANC ≥ 1.5, platelets ≥ 100": all of them
             else:
                 resolved[i] = _OR
     return resolved
@@ -402,7 +397,12 @@ _ALL = re.compile(r"\b(?:all\s+(?:of\s+)?(?:the\s+|these\s+)?(?:following|criter
 
 
 def children_op(text: str) -> str | None:
-    """How a criterion's children combine: "any", "all", or None when the text does not say."""
+    """How a criterion's children combine: "any", "all", or None when the text does not say.
+
+    Meant for a criterion that has children (its sub-items are what it combines)."""
+    lowered = text.lower()
+    if "of" not in lowered and "follow" not in lowered:
+        return None
     if _ANY.search(text):
         return "any"
     if _ALL.search(text):

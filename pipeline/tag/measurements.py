@@ -178,11 +178,18 @@ def link_values(text: str, measurements: list[Measurement],
             cursor = value.end
             limit = min(next_start, value.end + 40)
         links[index] = chain
-    # "AST and ALT ≤ 2.5 × ULN": a measurement with no value of its own shares the next one's.
+    # "AST and ALT ≤ 2.5 × ULN": a measurement with no value of its own shares the next one's,
+    # also across the words that name a specimen or a reading ("serum AST and serum ALT",
+    # "AST levels and ALT levels").
     for index in range(len(measurements) - 2, -1, -1):
         if links[index]:
             continue
         gap = text[measurements[index].end : measurements[index + 1].start]
-        if lex.shared.match(gap):
+        if lex.shared.match(gap) or (_SHARED_FILLER.search(gap)
+                                     and lex.shared.match(_SHARED_FILLER.sub(" ", gap))):
             links[index] = links[index + 1]
     return links
+
+
+_SHARED_FILLER = re.compile(r"\b(?:serum|plasma|blood|whole|total|direct|the|both|levels?|values?|"
+                            r"counts?|concentrations?)\b", re.I)
