@@ -341,3 +341,25 @@ def format_report(report: LogicReport) -> str:
     if report.model:
         out.append(f"predicted leaves: the tagger's entity rows ({report.model})")
     return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m pipeline.evaluate.logic [CHIA_DIR] [--split dev|validation|…] [--model M]``"""
+    import argparse
+
+    from pipeline.paths import SHARED_DATA
+
+    parser = argparse.ArgumentParser(prog="python -m pipeline.evaluate.logic",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("chia", nargs="?", default=str(SHARED_DATA / "chia"))
+    parser.add_argument("--split", default="dev", choices=SPLITS)
+    parser.add_argument("--model", default=None, help="spaCy pipeline dir, or 'rules'")
+    args = parser.parse_args(argv)
+    import pipeline
+
+    tagger = pipeline.load_tagger(args.model, quiet=True)
+    print(format_report(evaluate_logic(args.chia, args.split, tagger)))
+
+
+if __name__ == "__main__":
+    main()
