@@ -6,8 +6,8 @@ a gold OR pair, every ``AND`` relation a gold AND pair, when both entities are o
 types (:data:`CLINICAL`). Spans are read as :mod:`pipeline.train.brat` reads them (discontinuous
 spans as their full extent, edges trimmed, spans whose offsets miss their text dropped).
 
-Each gold entity is paired with the predicted leaf that overlaps it most (ties: the earlier,
-then the shorter). A gold pair is found as OR (AND) when its two predicted leaves are distinct
+Each gold entity is paired with the predicted leaf that overlaps it most (ties: the one with
+less text outside it, then the earlier). A gold pair is found as OR (AND) when its two predicted leaves are distinct
 and the lowest common ancestor of the two in the criterion's tree is an ``or`` (``and``) node.
 
 * OR recall: gold OR pairs found as OR / gold OR pairs;
@@ -205,6 +205,14 @@ class Scores:
     right_or: int = 0
     gold_and: int = 0
     found_and: int = 0
+    # gold pairs no tree could find, by cause: an entity no predicted leaf overlaps, both
+    # entities in one predicted leaf, a leaf inside an exception (kept out of the tree)
+    or_unmatched: int = 0
+    or_same: int = 0
+    or_exception: int = 0
+    and_unmatched: int = 0
+    and_same: int = 0
+    and_exception: int = 0
 
     def add(self, other: Scores) -> None:
         for name in self.__dataclass_fields__:
@@ -234,7 +242,7 @@ def _best_match(gold: dict, predicted: list[dict]) -> str | None:
         overlap = min(gold["end"], row["end"]) - max(gold["start"], row["start"])
         if overlap <= 0:
             continue
-        rank = (-overlap, row["start"], row["end"] - row["start"], row["entity_id"])
+        rank = (-overlap, row["end"] - row["start"] - overlap, row["start"], row["entity_id"])
         if key is None or rank < key:
             best, key = row["entity_id"], rank
     return best
@@ -245,22 +253,26 @@ def score_line(line: GoldLine, predicted: list[dict], node: Node | None,
     """Add one criterion's pairs to ``scores``; ``predicted``: its entity rows, ``node``: the
     tree built over them."""
     leaves = [r for r in predicted if r["label"] in LEAF_LABELS]
+    excepted = {r["entity_id"] for r in leaves if r.get("exception")}
     ops = pair_ops(node) if node is not None else {}
     image = {g["entity_id"]: _best_match(g, leaves) for g in line.entities
              if g["label"] in CLINICAL}
     mapped_or = set()
-    for pair in line.or_pairs:
-        a, b = (image.get(x) for x in pair)
-        scores.gold_or += 1
-        if a and b and a != b:
+    for kind, pairs in (("or", line.or_pairs), ("and", line.and_pairs)):
+        for pair in pairs:
+            a, b = (image.get(x) for x in pair)
+            setattr(scores, f"gold_{kind}", getattr(scores, f"gold_{kind}") + 1)
+            cause = ("unmatched" if not a or not b else "same" if a == b else
+                     "exception" if a in excepted or b in excepted else None)
+            if cause is not None:
+                name = f"{kind}_{cause}"
+                setattr(scores, name, getattr(scores, name) + 1)
+                continue
             mapped = frozenset((a, b))
-            mapped_or.add(mapped)
-            scores.found_or += ops.get(mapped) == "or"
-    for pair in line.and_pairs:
-        a, b = (image.get(x) for x in pair)
-        scores.gold_and += 1
-        if a and b and a != b:
-            scores.found_and += ops.get(frozenset((a, b))) == "and"
+            if kind == "or":
+                mapped_or.add(mapped)
+            if ops.get(mapped) == kind:
+                setattr(scores, f"found_{kind}", getattr(scores, f"found_{kind}") + 1)
     judged = {x for x in image.values() if x}
     for pair, op in ops.items():
         if op == "or" and pair <= judged:
@@ -338,6 +350,20 @@ def format_report(report: LogicReport) -> str:
         leaves, method = key.split("/")
         out.append(f"{leaves:<10} {method:<9} {s.or_precision:>6.3f} {s.or_recall:>6.3f} "
                    f"{s.or_f1:>6.3f} {s.and_recall:>6.3f}   {s.pred_or:>13}")
+    out.append("gold pairs no tree can find (the same for both methods), of OR / AND pairs:")
+    for leaves in ("predicted", "gold"):
+        s = report.scores.get(f"{leaves}/ours")
+        if s is None:
+            continue
+        out.append(f"  {leaves} leaves: an entity without a leaf {s.or_unmatched} / "
+                   f"{s.and_unmatched}, both in one leaf {s.or_same} / {s.and_same}, in an "
+                   f"exception {s.or_exception} / {s.and_exception}")
+        reachable_or = s.gold_or - s.or_unmatched - s.or_same - s.or_exception
+        reachable_and = s.gold_and - s.and_unmatched - s.and_same - s.and_exception
+        if reachable_or and reachable_and:
+            out.append(f"  {leaves} leaves, of the pairs a tree can find: OR recall "
+                       f"{s.found_or / reachable_or:.3f}, AND recall "
+                       f"{s.found_and / reachable_and:.3f}")
     if report.model:
         out.append(f"predicted leaves: the tagger's entity rows ({report.model})")
     return "\n".join(out)
