@@ -274,3 +274,9 @@ def test_chia_validation_beats_the_baseline() -> None:
     assert ours.or_precision > base.or_precision + 0.05
     assert ours.and_recall >= base.and_recall
     assert "baseline" in format_report(report)
+
+
+def test_offsets_hold_when_lower_casing_changes_length() -> None:
+    text = "Patients seen in İstanbul or İzmir: asthma or COPD"  # "İ".lower() is 2 characters
+    entities = rows(text, ("condition", "asthma"), ("condition", "COPD"))
+    assert logic(text, entities) == OR("e1", "e2")

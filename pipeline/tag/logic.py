@@ -206,20 +206,24 @@ _PAREN = re.compile(r"[()\[\]]")
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
-    """Lower-cased text with the transparent spans (values, windows) replaced by ``~``."""
+    """Lower-cased text with the transparent spans (values, windows) replaced by ``~``, of the
+    same length as ``text`` (so offsets stay valid)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # "İ" lower-cases to two characters: one each
+        lowered = "".join(c.lower()[:1] or c for c in text)
     if not spans:
-        return text.lower()
+        return lowered
     out, cursor = [], 0
     for s, e in sorted(spans):
         if s < cursor:
             s = cursor
         if s >= e:
             continue
-        out.append(text[cursor:s])
-        out.append("~" + " " * (e - s - 1))  # same length: offsets stay valid
+        out.append(lowered[cursor:s])
+        out.append("~" + " " * (e - s - 1))
         cursor = e
-    out.append(text[cursor:])
-    return "".join(out).lower()
+    out.append(lowered[cursor:])
+    return "".join(out)
 
 
 def _combine(masked: str, depth: list[int] | None, units: list[_Unit], any_and: bool) -> Node:
