@@ -237,6 +237,12 @@ def test_pair_ops_is_the_lowest_common_ancestor() -> None:
     ("Adequate organ function as defined below:", None),
     ("Women of childbearing potential:", None),
     ("History of any of the following:", "any"),
+    ("Antiphospholipid antibody, as defined by one or both of the following criteria:", "any"),
+    ("Evidence of neurological involvement including 1 of the following:", "any"),
+    ("In addition the following criteria have to be met to be eligible for the study:", "all"),
+    ("At least two of the following features:", None),
+    ("Patients with none of the following:", None),
+    ("History or current use of the following medications:", None),
 ])
 def test_children_op(text: str, expected: str | None) -> None:
     assert children_op(text) == expected

@@ -391,13 +391,18 @@ def pair_ops(node: Node) -> dict[frozenset[str], str]:
     return out
 
 
-_ANY = re.compile(r"\b(?:at\s+least\s+(?:one|1|two|2)\s+(?:\w+\s+){0,2}?of|any\s+(?:one\s+)?of|"
-                  r"one\s+or\s+more\s+of|either\s+of|one\s+of\s+the\s+following|"
-                  r"(?:one|1)\s+(?:or\s+more\s+)?of\s+the\s+following)\b", re.I)
+_ANY = re.compile(r"\b(?:at\s+least\s+(?:one|1)\s+(?:\w+\s+){0,2}?of|any\s+(?:one\s+)?of|"
+                  r"one\s+or\s+(?:more|both)\s+of|either\s+of|"
+                  r"(?:one|1)\s+(?:or\s+more\s+)?of\s+(?:the\s+following|these))\b", re.I)
 _ALL = re.compile(r"\b(?:all\s+(?:of\s+)?(?:the\s+|these\s+)?(?:following|criteria|conditions)|"
                   r"each\s+of\s+the\s+following|both\s+of\s+the\s+following|"
                   r"(?:must|should|will|to)\s+(?:\w+\s+){0,2}?(?:meet|fulfil+|satisfy|have)\s+"
-                  r"(?:\w+\s+){0,1}?the\s+following)\b", re.I)
+                  r"(?:\w+\s+){0,1}?the\s+following|"
+                  r"following\s+(?:\w+\s+){0,2}?(?:must|should|have\s+to|need\s+to)\s+be\s+"
+                  r"(?:met|fulfil+ed|satisfied|present))\b", re.I)
+# "at least two of the following": a count, neither any nor all
+_COUNT = re.compile(r"\b(?:at\s+least|a\s+minimum\s+of)\s+(?:two|three|four|[2-9])\s+"
+                    r"(?:\w+\s+){0,2}?of\b", re.I)
 
 
 def children_op(text: str) -> str | None:
@@ -406,6 +411,8 @@ def children_op(text: str) -> str | None:
     Meant for a criterion that has children (its sub-items are what it combines)."""
     lowered = text.lower()
     if "of" not in lowered and "follow" not in lowered:
+        return None
+    if _COUNT.search(text):
         return None
     if _ANY.search(text):
         return "any"
