@@ -1,14 +1,21 @@
 """``criteria.logic`` against Chia's OR sets and AND relations.
 
 Gold: Chia (``chia_with_scope``, the variant ``evaluate chia`` reads), one criterion per line.
-Every pair of entities in an ``OR`` set (``*\\tOR T1 T2 …``, and the few ``R…\\tOR`` relations) is
-a gold OR pair, every ``AND`` relation a gold AND pair, when both entities are of the clinical
-types (:data:`CLINICAL`). Spans are read as :mod:`pipeline.train.brat` reads them (discontinuous
-spans as their full extent, edges trimmed, spans whose offsets miss their text dropped).
+Every pair of entities in an ``OR`` set (``*\\tOR T1 T2 …``, and the few ``R…\\tOR``
+relations) is a gold OR pair, every ``AND`` relation a gold AND pair, when both entities are of
+the clinical types (:data:`CLINICAL`); a set member that is a ``Scope`` is not expanded. Spans
+are read as :mod:`pipeline.train.brat` reads them (discontinuous spans as their full extent,
+edges trimmed, spans whose offsets miss their text dropped).
 
 Each gold entity is paired with the predicted leaf that overlaps it most (ties: the one with
-less text outside it, then the earlier). A gold pair is found as OR (AND) when its two predicted leaves are distinct
-and the lowest common ancestor of the two in the criterion's tree is an ``or`` (``and``) node.
+less text outside it, then the earlier). A gold pair is found as OR (AND) when its two
+predicted leaves are distinct and the lowest common ancestor of the two in the criterion's tree
+is an ``or`` (``and``) node.
+
+Predicted leaves come from the tagger applied to each Chia line as a criterion, so on
+``validation`` (training trials) they come from a model trained on those very trials and are
+flattering; ``dev`` is the honest figure. The section passed to the trees is the file's
+(``_inc`` inclusion, ``_exc`` exclusion).
 
 * OR recall: gold OR pairs found as OR / gold OR pairs;
 * OR precision: predicted OR pairs that are the image of a gold OR pair / predicted OR pairs
@@ -16,7 +23,7 @@ and the lowest common ancestor of the two in the criterion's tree is an ``or`` (
   not annotate as clinical entities cannot be judged);
 * AND recall: gold AND pairs found as AND / gold AND pairs.
 
-Three kinds of leaves are scored: the tagger's entity rows (predicted leaves, what the pipeline
+Two kinds of leaves are scored: the tagger's entity rows (predicted leaves, what the pipeline
 writes: NER and rule errors included), and Chia's own clinical entities with its values and
 temporals as the transparent rows (gold leaves: the logic alone). Each is scored for
 :func:`pipeline.tag.logic.tree` and for the baseline (:func:`baseline_tree`).
