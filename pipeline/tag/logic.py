@@ -1,9 +1,9 @@
 """AND / OR / NOT inside one criterion, and how a criterion combines its children.
 
 Pure string work on the gaps between a criterion's entities: no I/O, no model, no parse, so a
-criterion's logic costs microseconds.
+criterion's logic costs microseconds (about 25 µs a Chia criterion here).
 
-``logic_tree(text, start, entities)`` gives ``criteria.logic``: a compact JSON tree
+``logic_tree(text, start, entities, section)`` gives ``criteria.logic``: a compact JSON tree
 ``{"op": "and" | "or" | "not", "args": [node or entity_id, ...]}`` over the entity ids of the
 criterion's concept rows (labels in :data:`LEAF_LABELS`). Values and time windows (``value``,
 ``temporal``) are not leaves: they stay on the concept they constrain, and their text is read
