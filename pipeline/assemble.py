@@ -22,11 +22,12 @@ Tagger = Callable[[str, list[Row]], list[Row]]
 
 @dataclass
 class TrialRows:
-    """All rows one record gives: exactly one trial row, its criteria and entities."""
+    """All rows one record gives: exactly one trial row, its criteria, entities and codes."""
 
     trial: Row
     criteria: list[Row] = field(default_factory=list)
     entities: list[Row] = field(default_factory=list)
+    codes: list[Row] = field(default_factory=list)
 
 
 def criterion_rows(record_key: str, trial_id: str, seg: Segmentation) -> list[Row]:
@@ -118,12 +119,13 @@ def process_record(record: Record, record_key: str | None = None,
     try:
         criteria = criterion_rows(key, record.trial_id, segment(text))
         entities = tagger(text, criteria) if tagger is not None and criteria else []
+        codes = tagger.codes(entities) if entities and hasattr(tagger, "codes") else []
     except Exception as exc:  # noqa: BLE001 - reported in the row, the run goes on
         message = (f"internal error while parsing {record.trial_id} from {record.source}: "
                    f"{type(exc).__name__}: {exc}; please report it with this record")
         return TrialRows(trial_row(record, key, "error", 0, message))
     status = "ok" if criteria else "empty"
-    return TrialRows(trial_row(record, key, status, len(criteria)), criteria, entities)
+    return TrialRows(trial_row(record, key, status, len(criteria)), criteria, entities, codes)
 
 
 class RecordKeys:

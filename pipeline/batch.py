@@ -55,6 +55,7 @@ class Summary:
     error: int = 0
     criteria: int = 0
     entities: int = 0
+    codes: int = 0
     words: int = 0
     seconds: float = 0.0
     parts: int = 0
@@ -68,7 +69,7 @@ class Summary:
         return self.ok + self.empty + self.error
 
     def add(self, counts: dict[str, int], errors: list[tuple[str, str, str]]) -> None:
-        for key in ("ok", "empty", "error", "criteria", "entities", "words"):
+        for key in ("ok", "empty", "error", "criteria", "entities", "codes", "words"):
             setattr(self, key, getattr(self, key) + counts.get(key, 0))
         self.errors.extend(errors)
 
@@ -76,7 +77,8 @@ class Summary:
         rate = self.words / self.seconds if self.seconds else 0.0
         lines = [
             f"trials: {self.trials} ({self.ok} ok, {self.empty} empty, {self.error} error)",
-            f"criteria: {self.criteria}   entities: {self.entities}   parts: {self.parts}",
+            f"criteria: {self.criteria}   entities: {self.entities}   codes: {self.codes}   "
+            f"parts: {self.parts}",
             f"time: {self.seconds:.1f} s ({rate:,.0f} words/s, "
             f"{self.trials / self.seconds if self.seconds else 0:,.1f} trials/s)",
         ]
@@ -110,7 +112,8 @@ class PartRows:
 def parse_part(records: Sequence[tuple[Record, str]], tagger: Any) -> PartRows:
     """Segment every record of a part, then tag all their criteria in one stream."""
     tables: dict[str, list[Row]] = {t: [] for t in TABLE_NAMES}
-    counts = {"ok": 0, "empty": 0, "error": 0, "criteria": 0, "entities": 0, "words": 0}
+    counts = {"ok": 0, "empty": 0, "error": 0, "criteria": 0, "entities": 0, "codes": 0,
+              "words": 0}
     errors = []
     parsed = [process_record(record, key) for record, key in records]
     criteria = [c for rows in parsed for c in rows.criteria]
@@ -124,8 +127,10 @@ def parse_part(records: Sequence[tuple[Record, str]], tagger: Any) -> PartRows:
         if trial["status"] == "error":
             errors.append((trial["trial_id"], trial["source"], trial["error"]))
     tables["entities"] = entities
+    tables["codes"] = tagger.codes(entities) if entities and hasattr(tagger, "codes") else []
     counts["criteria"] = len(tables["criteria"])
     counts["entities"] = len(entities)
+    counts["codes"] = len(tables["codes"])
     return PartRows(tables, counts, errors)
 
 

@@ -58,11 +58,18 @@ def parse(
         "--worker-words", min=1, help="words of criteria a worker parses before a fresh one "
         "replaces it, if that comes before --worker-parts")] = 10_000_000,
 ) -> None:
-    """Parse registry records into trials, criteria and entities tables in OUT."""
+    """Parse registry records into trials, criteria, entities and codes tables in OUT."""
     from pipeline import batch
+    from pipeline.linking.index import ensure_index
+    from pipeline.linking.vocab import VocabularyError
     from pipeline.train import default_model
 
     _check_model(model)
+    try:
+        ensure_index()  # checks the vocabulary packages; builds the concept index once
+    except VocabularyError as exc:
+        _fail(f"cannot code concepts: {exc}")
+        return
     if overwrite and resume:
         _fail("--overwrite and --resume exclude each other")
     if model is None and default_model() is None:
@@ -74,7 +81,7 @@ def parse(
     except (FileNotFoundError, OutputExistsError, ValueError, batch.RunInterrupted) as exc:
         _fail(str(exc))
         return
-    typer.echo(f"wrote {out}/trials.parquet, criteria.parquet, entities.parquet "
+    typer.echo(f"wrote {out}/trials.parquet, criteria.parquet, entities.parquet, codes.parquet "
                f"({summary.parts} parts each)")
     for line in summary.lines():
         typer.echo(line)
@@ -190,6 +197,18 @@ def bench(
 
 
 @app.command()
+def index() -> None:
+    """Build the concept index from the installed vocabularies (once; `make setup` runs it)."""
+    from pipeline.linking.index import ensure_index
+    from pipeline.linking.vocab import VocabularyError
+
+    try:
+        typer.echo(f"concept index: {ensure_index()}")
+    except VocabularyError as exc:
+        _fail(str(exc))
+
+
+@app.command()
 def schema() -> None:
     """Print the table schemas as the markdown tables of the README."""
     from pipeline.schema import SCHEMA_VERSION, markdown
@@ -226,6 +245,32 @@ def train(
     for line in result.report.lines():
         typer.echo(line)
     typer.echo(f"speed: {result.words_per_second:,.0f} words/s (single process, dev lines)")
+
+
+@evaluate_app.command("linking")
+def evaluate_linking_command(
+    shared: Annotated[Optional[Path], typer.Option(
+        help="folder with bc5cdr/ and ncbi_disease/ (default ../shared/data)")] = None,
+    records: Annotated[Optional[Path], typer.Option(
+        help="records whose entities' coverage is printed (default "
+        "../shared/data/ctgov_records/raw; 'none' to skip)")] = None,
+    choose_thresholds: Annotated[bool, typer.Option(
+        "--choose-thresholds", help="print the threshold table of the validation part "
+        "(train documents only) instead")] = False,
+) -> None:
+    """MeSH codes of the gold mentions of BC5CDR and NCBI disease (dev parts): acc@1, acc@5."""
+    from pipeline.evaluate import linking
+
+    base = shared or SHARED_DATA
+    if not (base / "bc5cdr").exists() and not (base / "ncbi_disease").exists():
+        _fail(f"neither {base / 'bc5cdr'} nor {base / 'ncbi_disease'} exists")
+    if choose_thresholds:
+        for line in linking.choose_thresholds(base):
+            typer.echo(line)
+        return
+    path = None if str(records) == "none" else (records or SHARED_DATA / "ctgov_records" / "raw")
+    for line in linking.evaluate_linking(base, path).lines():
+        typer.echo(line)
 
 
 @evaluate_app.command("chia")

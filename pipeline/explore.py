@@ -231,3 +231,28 @@ def chia_f1(report: object) -> pd.DataFrame:
     rows.append({"label": "micro", "strict_f1": micro.strict_prf()[2],
                  "relaxed_f1": micro.relaxed_prf()[2], "gold": micro.gold})
     return pd.DataFrame(rows)
+
+
+def best_codes(entities: "pd.DataFrame", codes: "pd.DataFrame") -> "pd.Series":
+    """Per entity row, its best code in each system with the code's name, e.g.
+    "ICD10CM E11 Type 2 diabetes mellitus · MESH D003924 Diabetes Mellitus, Type 2" ("" when
+    uncoded), aligned with ``entities``."""
+    best = codes[codes["rank"] == 1]
+    text = (best.system + " " + best.code + " " + best.name).groupby(best.entity_id).agg(" · ".join)
+    return entities.entity_id.map(text).fillna("")
+
+
+def trials_by_icd10cm_chapter(tables: object, section: str | None = None) -> "pd.DataFrame":
+    """Trials per ICD-10-CM chapter of their conditions' best codes (optionally one section)."""
+    import pandas as pd
+
+    from pipeline.linking import icd10cm_chapter
+
+    codes = tables.codes[(tables.codes.system == "ICD10CM") & (tables.codes["rank"] == 1)]
+    if section is not None:
+        keep = tables.criteria.criterion_id[tables.criteria.section == section]
+        codes = codes[codes.criterion_id.isin(keep)]
+    chapters = codes.code.map(icd10cm_chapter)
+    counts = codes.assign(chapter=chapters).groupby("chapter").trial_id.nunique()
+    return (pd.DataFrame({"chapter": counts.index, "trials": counts.values})
+            .sort_values(["trials", "chapter"], ascending=[False, True]).reset_index(drop=True))

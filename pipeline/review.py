@@ -129,9 +129,10 @@ def _entity_table(entities: pd.DataFrame) -> str:
                     f"<td>{_e(getattr(ent, 'concept', None))}</td><td>{_value_cell(ent)}</td>"
                     f"<td>{_window_cell(ent)}</td><td>{flags}</td>"
                     f"<td>{_e(getattr(ent, 'long_form', None))}</td>"
+                    f"<td class=\"codes\">{_e(getattr(ent, 'codes', None) or None)}</td>"
                     f"<td>{_e(getattr(ent, 'method', None))}</td></tr>")
     head = ("<tr><th>label</th><th>text</th><th>concept</th><th>value</th><th>window</th>"
-            "<th>context</th><th>long form</th><th>method</th></tr>")
+            "<th>context</th><th>long form</th><th>best codes</th><th>method</th></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
 
 
@@ -179,9 +180,15 @@ def select_trials(trials: pd.DataFrame, trial_ids: Iterable[str] | None) -> pd.D
 
 
 def render(trials: pd.DataFrame, criteria: pd.DataFrame, entities: pd.DataFrame,
-           trial_ids: Iterable[str] | None = None, title: str = "Criteria review") -> str:
-    """The whole page for the given tables (optionally only some trials)."""
+           trial_ids: Iterable[str] | None = None, title: str = "Criteria review",
+           codes: pd.DataFrame | None = None) -> str:
+    """The whole page for the given tables (optionally only some trials); with ``codes``, each
+    entity shows its best code in each system."""
+    from pipeline.explore import best_codes
+
     trials = select_trials(trials, trial_ids)
+    if codes is not None:
+        entities = entities.assign(codes=best_codes(entities, codes))
     counts = trials.status.value_counts().to_dict()
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
     errors = trials[trials.status == "error"]
@@ -205,7 +212,8 @@ def render(trials: pd.DataFrame, criteria: pd.DataFrame, entities: pd.DataFrame,
 def write_review(tables: object, out: Path, trial_ids: Iterable[str] | None = None) -> Path:
     """Write the page of a ``ParseResult`` to ``out`` (atomically)."""
     out = Path(out)
-    page = render(tables.trials, tables.criteria, tables.entities, trial_ids)
+    page = render(tables.trials, tables.criteria, tables.entities, trial_ids,
+                  codes=getattr(tables, "codes", None))
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)

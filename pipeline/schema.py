@@ -14,9 +14,10 @@ from typing import Mapping
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
-TABLE_NAMES = ("trials", "criteria", "entities")
+TABLE_NAMES = ("trials", "criteria", "entities", "codes")
+CODE_SYSTEMS = ("ICD10CM", "MESH", "DRUGBANK", "LOINC")
 SECTIONS = ("inclusion", "exclusion", "unknown")
 STATUSES = ("ok", "empty", "error")
 
@@ -97,10 +98,23 @@ ENTITIES: tuple[Column, ...] = (
     _c("method", _S, False, "what found the span: rule (typed constraints) or ner (model)"),
 )
 
+CODES: tuple[Column, ...] = (
+    _c("trial_id", _S, False, "registry id of the trial"),
+    _c("criterion_id", _S, False, "the criterion the entity lies in"),
+    _c("entity_id", _S, False, "the coded entity (entities.entity_id)"),
+    _c("system", _S, False, "vocabulary: ICD10CM, MESH, DRUGBANK or LOINC"),
+    _c("code", _S, False, "the code as its vocabulary writes it (E11.9, D006973, DB00331, "
+       "751-8; an ICD-10-CM block as E08-E13)"),
+    _c("name", _S, False, "the vocabulary's preferred name of the code"),
+    _c("score", _F, False, "0..1: 1 for an exact name, the character-trigram cosine otherwise"),
+    _c("rank", _I, False, "1 = best within the system for this entity (at most 3)"),
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "trials": TRIALS,
     "criteria": CRITERIA,
     "entities": ENTITIES,
+    "codes": CODES,
 }
 
 

@@ -40,7 +40,8 @@ def nested_schema() -> pa.Schema:
 
     return pa.schema([pa.field("trial", struct("trials")),
                       pa.field("criteria", pa.list_(struct("criteria"))),
-                      pa.field("entities", pa.list_(struct("entities")))])
+                      pa.field("entities", pa.list_(struct("entities"))),
+                      pa.field("codes", pa.list_(struct("codes")))])
 
 
 def _records(batch: pa.RecordBatch, id_col: str, text_col: str) -> list[Record]:
@@ -65,21 +66,19 @@ def parse_batches(batches: Iterable[pa.RecordBatch], id_col: str, text_col: str,
     for batch in batches:
         records = _records(batch, id_col, text_col)
         part = parse_part([(r, r.trial_id) for r in records], tagger)
-        criteria: dict[str, list] = {}
-        entities: dict[str, list] = {}
-        for row in part.tables["criteria"]:
-            criteria.setdefault(row["trial_id"], []).append(row)
-        for row in part.tables["entities"]:
-            entities.setdefault(row["trial_id"], []).append(row)
-        rows = [{"trial": trial, "criteria": criteria.get(trial["trial_id"], []),
-                 "entities": entities.get(trial["trial_id"], [])}
+        by_trial: dict[str, dict[str, list]] = {t: {} for t in TABLE_NAMES[1:]}
+        for table, rows_of in by_trial.items():
+            for row in part.tables[table]:
+                rows_of.setdefault(row["trial_id"], []).append(row)
+        rows = [{"trial": trial, **{table: by_trial[table].get(trial["trial_id"], [])
+                                    for table in TABLE_NAMES[1:]}}
                 for trial in part.tables["trials"]]
         yield pa.RecordBatch.from_pylist(rows, schema=schema)
 
 
 def parse_dataframe(df: Any, id_col: str = "trial_id", text_col: str = "criteria",
                     model: str | None = None) -> dict[str, Any]:
-    """The trials, criteria and entities tables of ``df`` as Spark DataFrames."""
+    """The trials, criteria, entities and codes tables of ``df`` as Spark DataFrames."""
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 

@@ -71,7 +71,8 @@ def test_writer_refuses_to_overwrite_without_flag(tmp_path: Path) -> None:
         write_tables({}, tmp_path)
     write_tables({}, tmp_path, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "_SUCCESS", "_manifest.json", "criteria.parquet", "entities.parquet", "trials.parquet"]
+        "_SUCCESS", "_manifest.json", "codes.parquet", "criteria.parquet", "entities.parquet",
+        "trials.parquet"]
 
 
 def test_writer_failure_leaves_no_partial_tables(tmp_path: Path) -> None:
@@ -88,7 +89,8 @@ def test_writer_unfinished_run_is_refused_by_readers(tmp_path: Path) -> None:
     rows = process_record(Record("NCT1", "x", "text", "- a"))
     writer.write_part(0, {"trials": rows_to_arrow([rows.trial], "trials"),
                           "criteria": rows_to_arrow(rows.criteria, "criteria"),
-                          "entities": rows_to_arrow([], "entities")}, 1, {"ok": 1})
+                          "entities": rows_to_arrow([], "entities"),
+                          "codes": rows_to_arrow([], "codes")}, 1, {"ok": 1})
     with pytest.raises(IncompleteOutputError, match="--resume"):
         read_tables(tmp_path)
     assert len(read_tables(tmp_path, allow_partial=True)["trials"]) == 1

@@ -24,6 +24,10 @@ RULE_WINS = {"value": {"value", "age"}, "temporal": {"temporal"},
 
 # A capital letter soon after a parenthesis ("(ANC)", "(ECOG PS)"), or a word with one right
 # before it ("ANC (absolute neutrophil count)").
+# What an NER condition span often stops short of: "hepatitis| C", "diabetes| type 2".
+_CONDITION_TAIL = re.compile(r"[ \t]+(?:[A-E]\b(?![-/.]\w)|type[ \t]+(?:[12]|I{1,2})\b)")
+_TAIL_HEADS = ("hepatitis", "diabetes", "diabetes mellitus", "influenza")
+
 ABBREVIATION_CUE = re.compile(r"\([^()]{0,30}?[A-Z]|[A-Z][^\s()]*[ \t]*\(")
 
 _TEXT_KEY = "elig_text"
@@ -79,6 +83,8 @@ class ConstraintTagger:
                 mentions.append(mention)
         rule_spans = list(zip(spans, mentions))
         for ent in doc.ents if self.read_ents else ():
+            if ent.label_ == "condition" and ent.text.lower().endswith(_TAIL_HEADS):
+                ent = _with_tail(doc, ent)
             wins = RULE_WINS.get(ent.label_, set())
             if any(m.label in wins and s.start < ent.end and ent.start < s.end
                    for s, m in rule_spans):
@@ -88,6 +94,15 @@ class ConstraintTagger:
         doc.spans[self.span_group] = spans
         ext.elig_mentions = mentions
         return doc
+
+
+def _with_tail(doc: Doc, ent: Span) -> Span:
+    """The span with the letter or type that names the disease ("hepatitis C")."""
+    tail = _CONDITION_TAIL.match(text_of(doc), ent.end_char)
+    if tail is None:
+        return ent
+    longer = doc.char_span(ent.start_char, tail.end(), label=ent.label_, alignment_mode="expand")
+    return longer if longer is not None else ent
 
 
 @Language.factory("elig_context", requires=["doc.spans"], assigns=["token.is_sent_start"],

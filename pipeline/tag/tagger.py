@@ -49,7 +49,8 @@ class EntityTagger:
     """Callable ``(source_text, criteria rows) -> entity rows`` with the nlp loaded once."""
 
     def __init__(self, model: str | Path | None = None, batch_size: int = 256,
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, link: bool = True) -> None:
+        from pipeline.linking import load_linker
         from pipeline.tag.nlp import build_nlp
 
         if model is None:
@@ -63,6 +64,8 @@ class EntityTagger:
         self.nlp = build_nlp(model)
         self.batch_size = batch_size
         self.columns = context_columns()
+        # Concept codes (stops here, naming the package, when a vocabulary is missing)
+        self.linker = load_linker() if link else None
 
     def __call__(self, source_text: str, criteria: list[Row]) -> list[Row]:
         return self.tag_criteria(criteria)
@@ -84,6 +87,12 @@ class EntityTagger:
         for row in rows:
             row["long_form"] = defined.get(row["trial_id"], {}).get(row["text"])
         return rows
+
+    def codes(self, entities: Iterable[Row]) -> list[Row]:
+        """``codes`` rows of entity rows (none when linking is off)."""
+        from pipeline.linking import code_rows
+
+        return code_rows(self.linker, entities) if self.linker is not None else []
 
     def _pipe(self, docs: Iterable[Doc]) -> Iterable[Doc]:
         """``nlp.pipe`` over tokenized Docs, with our per-Doc components called directly: the

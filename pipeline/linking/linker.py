@@ -1,0 +1,258 @@
+"""Mentions -> ranked codes, by system.
+
+For each vocabulary a label is coded in (``LABEL_SYSTEMS``), a mention is looked up as:
+
+1. the trial's own long form first when the mention is an abbreviation it defined, then the
+   mention itself; each also with its leading qualifiers stripped ("history of", "known",
+   "uncontrolled" …: ``concept_synonyms.json``) and through the curated synonyms ("T2DM",
+   "heart attack") and, for ICD-10-CM, the rewrites of "X cancer" / "X metastases" into its
+   "malignant neoplasm of X" / "secondary malignant neoplasm of X";
+2. **exact**: the lookup key of a form (``text.key``) equals a vocabulary name's, or the same
+   words in another order — score 1.0 (0.97 for another order). Where one name belongs to
+   several codes, the least specific comes first ("Diabetes mellitus" is the block E08-E13,
+   not a leaf under it);
+3. **approximate**: cosine of character-trigram TF-IDF vectors against every name of the
+   vocabulary, searched exactly (a sparse product over the n-grams' postings). A code is given
+   only at or above the system's threshold (``THRESHOLDS``, chosen on a validation part of the
+   training mentions, see ``evaluate/linking.py``).
+
+Measurements are coded through the lexicon's concept (the typed rows' ``concept`` column, or
+the lexicon run on the mention) and the LOINC table, never approximately.
+
+Results are cached by (label, mention, long form, concept): a registry repeats its mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline import rules
+from pipeline.linking import text as keys
+from pipeline.linking.index import ConceptIndex, load_index, search
+
+__all__ = ["Code", "LABEL_SYSTEMS", "Linker", "MAX_MENTION", "THRESHOLDS"]
+
+LABEL_SYSTEMS: dict[str, tuple[str, ...]] = {
+    "condition": ("ICD10CM", "MESH"),
+    "drug": ("DRUGBANK", "MESH"),
+    "measurement": ("LOINC", "ICD10CM", "MESH"),  # the last two: a test for a condition
+    "procedure": (),  # uncoded: see README, "Concept codes"
+}
+# Lowest approximate score that still gives a code, per system (validation part, not dev).
+THRESHOLDS: dict[str, float] = {"ICD10CM": 0.80, "MESH": 0.80, "DRUGBANK": 0.90}
+MAX_MENTION = 160  # characters looked up; a longer span is cut (it is never a single concept)
+TOP = 3  # codes per system
+_CANDIDATES = 12
+
+
+@dataclass(frozen=True)
+class Code:
+    system: str
+    code: str
+    name: str
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class _Synonym:
+    means: dict[str, str]  # system -> name ("*": every system)
+    case_sensitive: bool
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, list[_Synonym]]:
+    table: dict[str, list[_Synonym]] = {}
+    for entry in rules.load("concept_synonyms")["synonyms"]:
+        term = entry["term"]
+        exact_case = term.isupper() and len(term) <= 5
+        means = entry["means"] if isinstance(entry["means"], dict) else {"*": entry["means"]}
+        table.setdefault(keys.key(term), []).append(_Synonym(means, exact_case))
+    return table
+
+
+@lru_cache(maxsize=1)
+def _rewrites() -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
+    return [(re.compile(r["pattern"], re.I), r["to"], frozenset(r["systems"]))
+            for r in rules.load("concept_synonyms")["rewrites"]]
+
+
+# "positive HIV test", "hepatitis B serology": a test that names the condition it detects
+_TEST_WORDS = re.compile(r"\b(?:tests?|testing|results?|serology|screen(?:ing)?|positive|"
+                         r"negative|status|positivity|seropositivity)\b", re.I)
+_PARENTHESES = re.compile(r"\s*\([^()]*\)?")
+
+
+@dataclass(frozen=True)
+class _Form:
+    text: str
+    means: dict[str, str] | None  # a curated synonym's names, by system
+    search: bool  # also searched approximately
+
+
+def _clean(text: str) -> str:
+    return " ".join(text[:MAX_MENTION].split()).strip(" ,;:.-")
+
+
+class Linker:
+    """Codes for mentions; load once per process (``pipeline.linking.load_linker``)."""
+
+    def __init__(self, index: ConceptIndex | None = None, extra_terms: dict | None = None,
+                 cache_size: int = 200_000, top: int = TOP,
+                 thresholds: dict[str, float] | None = None) -> None:
+        self.index = index or load_index()
+        self.top = top
+        self.thresholds = THRESHOLDS if thresholds is None else thresholds
+        # system -> key -> codes, most frequent first: more names for codes (the evaluation's
+        # training mentions)
+        self.extra: dict[str, dict[str, list[str]]] = {}
+        for system, pairs in (extra_terms or {}).items():
+            counts: dict[str, Counter[str]] = {}
+            for term, code in pairs:
+                counts.setdefault(keys.key(term), Counter())[code] += 1
+            self.extra[system] = {k: [c for c, _ in n.most_common()] for k, n in counts.items()}
+        self._cache: dict[tuple, list[Code]] = {}
+        self.cache_size = cache_size
+        self.lookups = 0
+        self.hits = 0
+        self._loinc = {e["concept"]: (e["code"], e["name"]) for e in rules.load("loinc")["loinc"]}
+        self._code_names = {s: dict(zip(ix.codes, ix.names))
+                            for s, ix in self.index.systems.items()}
+        self._chapters: dict[str, str | None] | None = None
+
+    # ------------------------------------------------------------------ public
+    def link(self, text: str, label: str, long_form: str | None = None,
+             concept: str | None = None) -> list[Code]:
+        """Codes of one mention, best first within each system (at most ``TOP`` a system)."""
+        systems = LABEL_SYSTEMS.get(label, ())
+        if not systems or not text or not text.strip():
+            return []
+        cache_key = (label, text[:MAX_MENTION], long_form, concept)
+        self.lookups += 1
+        found = self._cache.get(cache_key)
+        if found is not None:
+            self.hits += 1
+            return found
+        if label == "measurement":
+            found = self._measurement(text, concept)
+            if not found and _TEST_WORDS.search(text):
+                named = _clean(_TEST_WORDS.sub(" ", text))
+                forms = self._forms(named, long_form) if named else []
+                found = [code for system in ("ICD10CM", "MESH")
+                         for code in self._system(system, forms, exact_only=True)]
+        else:
+            forms = self._forms(text, long_form)
+            found = [code for system in systems for code in self._system(system, forms)]
+        if len(self._cache) >= self.cache_size:
+            self._cache.clear()  # bounded: a registry's mentions repeat within a run's start
+        self._cache[cache_key] = found
+        return found
+
+    @property
+    def hit_rate(self) -> float:
+        return self.hits / self.lookups if self.lookups else 0.0
+
+    def chapter(self, code: str) -> str | None:
+        if self._chapters is None:
+            ix = self.index.systems["ICD10CM"]
+            self._chapters = dict(zip(ix.codes, ix.chapters))
+        return self._chapters.get(code)
+
+    def name(self, system: str, code: str) -> str | None:
+        return self._code_names.get(system, {}).get(code)
+
+    # ----------------------------------------------------------------- private
+    def _forms(self, text: str, long_form: str | None) -> list[_Form]:
+        """The forms to look up, most trusted first: the long form, then the mention; each as
+        written, without a parenthesis ("human immunodeficiency virus (HIV)") and without its
+        leading qualifiers; a curated synonym of any of them just before it."""
+        forms: list[_Form] = []
+        for source in ((long_form, text) if long_form else (text,)):
+            cleaned = _clean(source or "")
+            if not cleaned:
+                continue
+            bare = _clean(_PARENTHESES.sub("", cleaned)) or cleaned
+            variants = list(dict.fromkeys((cleaned, bare, keys.strip_qualifiers(bare))))
+            for n, form in enumerate(variants):
+                for synonym in _synonyms().get(keys.key(form), ()):
+                    if not synonym.case_sensitive or any(c.isupper() for c in form):
+                        forms.append(_Form(form, synonym.means, True))
+                forms.append(_Form(form, None, n == len(variants) - 1))
+        return forms
+
+    def _system(self, system: str, forms: list[_Form], exact_only: bool = False) -> list[Code]:
+        ix = self.index.systems[system]
+        extra = self.extra.get(system, {})
+        candidates: list[str] = []  # looked up exactly, in this order
+        fuzzy: list[str] = []  # and approximately when none is found exactly
+        for form in forms:
+            names = [form.text]
+            if form.means is not None:
+                names = [form.means[system]] if system in form.means else \
+                    [form.means["*"]] if "*" in form.means else []
+            else:
+                for pattern, target, systems in _rewrites():
+                    match = pattern.match(form.text) if system in systems else None
+                    if match:
+                        names.insert(0, target.format(**match.groupdict()))
+            candidates += names
+            if form.search:
+                fuzzy += names
+        # exact, in the order of the forms (extra names before the vocabulary's)
+        for k in (keys.key(form) for form in candidates):
+            if k in extra:
+                return self._codes(system, [(code, 1.0) for code in extra[k]])
+        for form in candidates:
+            k = keys.key(form)
+            if not k:
+                continue
+            row = ix.key_row.get(k)
+            score = 1.0
+            if row is None:
+                row = ix.bag_row.get(" ".join(sorted(k.split())))
+                score = 0.97
+            if row is not None:
+                return self._codes(system, [(ix.codes[c], score) for c in ix.concepts_of(row)])
+        if exact_only:
+            return []
+        # approximate: the last (barest) form of each source, and what synonyms and rewrites
+        # made of the forms
+        best: dict[int, float] = {}
+        for k in dict.fromkeys(keys.key(form) for form in fuzzy):
+            for row, score in search(self.index, ix, k, _CANDIDATES) if k else ():
+                if score > best.get(row, 0.0):
+                    best[row] = score
+        threshold = self.thresholds.get(system, 1.0)
+        ranked = sorted(((s, r) for r, s in best.items() if s >= threshold),
+                        key=lambda item: (-round(item[0], 3), item[1]))
+        pairs: list[tuple[str, float]] = []
+        for score, row in ranked:
+            concepts = ix.concepts_of(row)
+            order = sorted(concepts, key=lambda c: ix.specificity[c])
+            pairs.extend((ix.codes[c], round(score, 4)) for c in order)
+        return self._codes(system, pairs)
+
+    def _codes(self, system: str, pairs: list[tuple[str, float]]) -> list[Code]:
+        out: list[Code] = []
+        seen: set[str] = set()
+        for code, score in pairs:
+            if code in seen:
+                continue
+            seen.add(code)
+            name = self.name(system, code) or code
+            out.append(Code(system, code, name, min(1.0, score), len(out) + 1))
+            if len(out) == self.top:
+                break
+        return out
+
+    def _measurement(self, text: str, concept: str | None) -> list[Code]:
+        if concept is None:
+            from pipeline.tag.measurements import find_measurements
+
+            found = find_measurements(text[:MAX_MENTION])
+            concept = found[0].concept if found else None
+        entry = self._loinc.get(concept) if concept else None
+        return [Code("LOINC", entry[0], entry[1], 1.0, 1)] if entry else []

