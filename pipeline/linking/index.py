@@ -30,7 +30,7 @@ from pipeline.linking.vocab import Concept, load_concepts, package_versions
 from pipeline.paths import REPO
 
 __all__ = ["ConceptIndex", "SystemIndex", "build_index", "ensure_index", "index_dir",
-           "load_index", "search"]
+           "index_of_terms", "load_index", "search"]
 
 INDEX_FORMAT = 2  # bump when build_index writes something else
 
@@ -147,6 +147,44 @@ def search(index: "ConceptIndex", system: SystemIndex, text_key: str,
     index.clear_dense(columns)
     order = np.argsort(-exact, kind="stable")[:top]
     return [(int(candidates[i]), float(exact[i])) for i in order]
+
+
+def index_of_terms(index: ConceptIndex, system: str,
+                   pairs: list[tuple[str, str]]) -> SystemIndex:
+    """A small in-memory index of extra (name, code) pairs — the evaluation's training
+    mentions — in the n-gram space of ``index``; a name's codes most frequent first."""
+    counts: dict[str, dict[str, int]] = {}
+    for term, code in pairs:
+        k = keys.key(term)
+        if k:
+            per_code = counts.setdefault(k, {})
+            per_code[code] = per_code.get(code, 0) + 1
+    codes = sorted({c for per_code in counts.values() for c in per_code})
+    code_id = {c: n for n, c in enumerate(codes)}
+    key_list = sorted(counts)
+    indptr, indices, data, columns, vptr = [0], [], [], [], [0]
+    for k in key_list:
+        ranked = sorted(counts[k].items(), key=lambda item: (-item[1], item[0]))
+        indices.extend(code_id[c] for c, _ in ranked)
+        indptr.append(len(indices))
+        query = index.query(k)
+        if query is not None:
+            columns.extend(query[0].tolist())
+            data.extend(query[1].tolist())
+        vptr.append(len(columns))
+    vectors = sparse.csr_matrix((np.array(data, dtype=np.float32),
+                                 np.array(columns, dtype=np.int32), np.array(vptr)),
+                                shape=(len(key_list), len(index.idf)))
+    vectors.sort_indices()
+    postings = vectors.T.tocsr()
+    bag_row: dict[str, int] = {}
+    for row, k in enumerate(key_list):
+        bag_row.setdefault(" ".join(sorted(k.split())), row)
+    return SystemIndex(system, codes, codes, np.zeros(len(codes), dtype=np.int16),
+                       [None] * len(codes), key_list, {k: n for n, k in enumerate(key_list)},
+                       bag_row, np.array(indptr, dtype=np.int64),
+                       np.array(indices, dtype=np.int32), postings, vectors,
+                       np.diff(postings.indptr))
 
 
 def fingerprint() -> str:

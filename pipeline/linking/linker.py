@@ -25,13 +25,12 @@ Results are cached by (label, mention, long form, concept): a registry repeats i
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline import rules
 from pipeline.linking import text as keys
-from pipeline.linking.index import ConceptIndex, load_index, search
+from pipeline.linking.index import ConceptIndex, SystemIndex, index_of_terms, load_index, search
 
 __all__ = ["Code", "LABEL_SYSTEMS", "Linker", "MAX_MENTION", "THRESHOLDS"]
 
@@ -93,6 +92,27 @@ class _Form:
     search: bool  # also searched approximately
 
 
+@lru_cache(maxsize=1)
+def _generic_heads() -> frozenset[str]:
+    return frozenset(keys.key(h["head"]) for h in rules.load("concept_synonyms")["generic_heads"])
+
+
+_COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band/or\b|\bor\b|\band\b|/)\s*", re.I)
+
+
+def _conjuncts(text: str) -> list[str]:
+    """The coordinated parts of a mention, the last part's head given to parts of one word:
+    "hepatic or renal impairment" -> ["hepatic impairment", "renal impairment"]; "colon or
+    rectal cancer" -> ["colon cancer", "rectal cancer"]; a mention without "or", "and", "/" or
+    "," -> [itself]."""
+    parts = [p for p in _COORDINATION.split(text) if p]
+    if len(parts) < 2:
+        return [text]
+    last = parts[-1].split()
+    head = " ".join(last[1:])
+    return [f"{p} {head}" if len(p.split()) == 1 and head else p for p in parts[:-1]] + [parts[-1]]
+
+
 def _clean(text: str) -> str:
     return " ".join(text[:MAX_MENTION].split()).strip(" ,;:.-")
 
@@ -106,14 +126,11 @@ class Linker:
         self.index = index or load_index()
         self.top = top
         self.thresholds = THRESHOLDS if thresholds is None else thresholds
-        # system -> key -> codes, most frequent first: more names for codes (the evaluation's
-        # training mentions)
-        self.extra: dict[str, dict[str, list[str]]] = {}
-        for system, pairs in (extra_terms or {}).items():
-            counts: dict[str, Counter[str]] = {}
-            for term, code in pairs:
-                counts.setdefault(keys.key(term), Counter())[code] += 1
-            self.extra[system] = {k: [c for c, _ in n.most_common()] for k, n in counts.items()}
+        # more names for codes (the evaluation's training mentions), looked up before the
+        # vocabulary's own, exactly and approximately
+        self.extra: dict[str, SystemIndex] = {
+            system: index_of_terms(self.index, system, pairs)
+            for system, pairs in (extra_terms or {}).items()}
         self._cache: dict[tuple, list[Code]] = {}
         self.cache_size = cache_size
         self.lookups = 0
@@ -145,7 +162,9 @@ class Linker:
                          for code in self._system(system, forms, exact_only=True)]
         else:
             forms = self._forms(text, long_form)
-            found = [code for system in systems for code in self._system(system, forms)]
+            found = []
+            for system in systems:
+                found += self._system(system, forms) or self._fallback(system, forms)
         if len(self._cache) >= self.cache_size:
             self._cache.clear()  # bounded: a registry's mentions repeat within a run's start
         self._cache[cache_key] = found
@@ -188,6 +207,7 @@ class Linker:
         extra = self.extra.get(system, {})
         candidates: list[str] = []  # looked up exactly, in this order
         fuzzy: list[str] = []  # and approximately when none is found exactly
+        written = [form.text for form in forms if form.means is None]  # no synonym applied
         for form in forms:
             names = [form.text]
             if form.means is not None:
@@ -202,38 +222,64 @@ class Linker:
             if form.search:
                 fuzzy += names
         # exact, in the order of the forms (extra names before the vocabulary's)
-        for k in (keys.key(form) for form in candidates):
-            if k in extra:
-                return self._codes(system, [(code, 1.0) for code in extra[k]])
-        for form in candidates:
-            k = keys.key(form)
-            if not k:
-                continue
-            row = ix.key_row.get(k)
-            score = 1.0
-            if row is None:
-                row = ix.bag_row.get(" ".join(sorted(k.split())))
-                score = 0.97
-            if row is not None:
-                return self._codes(system, [(ix.codes[c], score) for c in ix.concepts_of(row)])
+        indexes = [ix for ix in (self.extra.get(system), self.index.systems[system]) if ix]
+        for ix in indexes:
+            # extra names are usage: the text as written first, then curated synonyms
+            for form in (written + candidates if ix is not indexes[-1] else candidates):
+                k = keys.key(form)
+                row = ix.key_row.get(k) if k else None
+                score = 1.0
+                if row is None and k:
+                    row = ix.bag_row.get(" ".join(sorted(k.split())))
+                    score = 0.97
+                if row is not None:
+                    return self._codes(system, [(ix.codes[c], score) for c in ix.concepts_of(row)])
         if exact_only:
             return []
         # approximate: the last (barest) form of each source, and what synonyms and rewrites
-        # made of the forms
-        best: dict[int, float] = {}
+        # made of the forms; the best score of a name wins, ties to the less specific code
+        best: dict[tuple[int, int], float] = {}
         for k in dict.fromkeys(keys.key(form) for form in fuzzy):
-            for row, score in search(self.index, ix, k, _CANDIDATES) if k else ():
-                if score > best.get(row, 0.0):
-                    best[row] = score
+            for which, ix in enumerate(indexes):
+                for row, score in search(self.index, ix, k, _CANDIDATES) if k else ():
+                    if score > best.get((which, row), 0.0):
+                        best[(which, row)] = score
         threshold = self.thresholds.get(system, 1.0)
         ranked = sorted(((s, r) for r, s in best.items() if s >= threshold),
                         key=lambda item: (-round(item[0], 3), item[1]))
         pairs: list[tuple[str, float]] = []
-        for score, row in ranked:
+        for score, (which, row) in ranked:
+            ix = indexes[which]
             concepts = ix.concepts_of(row)
             order = sorted(concepts, key=lambda c: ix.specificity[c])
             pairs.extend((ix.codes[c], round(score, 4)) for c in order)
         return self._codes(system, pairs)
+
+    def _fallback(self, system: str, forms: list[_Form]) -> list[Code]:
+        """When the mention as a whole has no code: each of its coordinated parts, with the
+        head they share ("hepatic or renal impairment" -> "hepatic impairment", "renal
+        impairment"), scored 0.95 of their own; else the mention without its first one or two
+        words, exactly ("unremitting diarrhea" -> "diarrhea", score 0.9), unless only a
+        generic head is left ("psychotic features")."""
+        barest = [f.text for f in forms if f.search and f.means is None]
+        if not barest:
+            return []
+        text = barest[-1]
+        parts = _conjuncts(text)
+        if len(parts) > 1:
+            per_part = [self._system(system, self._forms(part, None)) for part in parts]
+            merged = [c for rank in range(self.top) for codes in per_part
+                      for c in codes[rank:rank + 1]]
+            return self._codes(system, [(c.code, round(c.score * 0.95, 4)) for c in merged])
+        words = text.split()
+        for drop in (1, 2):
+            tail = " ".join(words[drop:])
+            if len(words) - drop < 1 or keys.key(tail) in _generic_heads():
+                break
+            found = self._system(system, self._forms(tail, None), exact_only=True)
+            if found:
+                return self._codes(system, [(c.code, round(c.score * 0.9, 4)) for c in found])
+        return []
 
     def _codes(self, system: str, pairs: list[tuple[str, float]]) -> list[Code]:
         out: list[Code] = []
