@@ -45,10 +45,32 @@ def criterion_rows(record_key: str, trial_id: str, seg: Segmentation) -> list[Ro
             "end": c.end,
             "text": c.text,
             "norm_text": norm_text(c.text),
+            "logic": None,
+            "children_op": None,
             "section_header": c.header,
         }
         for n, c in enumerate(seg.criteria)
     ]
+
+
+def add_logic(criteria: list[Row], entities: list[Row]) -> None:
+    """Fill ``logic`` and ``children_op`` of criteria rows in place, from their entity rows.
+
+    The one place both columns are computed (``process_record`` and ``batch.parse_part`` call
+    it): ``logic`` is the tree over each criterion's entity rows (exception rows left out, see
+    :mod:`pipeline.tag.logic`), None without entities; ``children_op`` is read from the text of
+    every criterion that has children, whether or not anything was tagged.
+    """
+    from pipeline.tag.logic import children_op, logic_tree
+
+    by_criterion: dict[str, list[Row]] = {}
+    for row in entities:
+        by_criterion.setdefault(row["criterion_id"], []).append(row)
+    parents = {c["parent_id"] for c in criteria if c["parent_id"] is not None}
+    for c in criteria:
+        rows = by_criterion.get(c["criterion_id"])
+        c["logic"] = logic_tree(c["text"], c["start"], rows, c["section"]) if rows else None
+        c["children_op"] = children_op(c["text"]) if c["criterion_id"] in parents else None
 
 
 # The typed fields of an NER span (all None): rule mentions carry their own.
@@ -120,6 +142,7 @@ def process_record(record: Record, record_key: str | None = None,
         criteria = criterion_rows(key, record.trial_id, segment(text))
         entities = tagger(text, criteria) if tagger is not None and criteria else []
         codes = tagger.codes(entities) if entities and hasattr(tagger, "codes") else []
+        add_logic(criteria, entities)
     except Exception as exc:  # noqa: BLE001 - reported in the row, the run goes on
         message = (f"internal error while parsing {record.trial_id} from {record.source}: "
                    f"{type(exc).__name__}: {exc}; please report it with this record")

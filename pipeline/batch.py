@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from tqdm import tqdm
 
-from pipeline.assemble import RecordKeys, Row, process_record
+from pipeline.assemble import RecordKeys, Row, add_logic, process_record
 from pipeline.schema import TABLE_NAMES
 from pipeline.sources import Record, iter_input_files, iter_records
 from pipeline.write import DatasetWriter, rows_to_arrow
@@ -117,7 +117,11 @@ def parse_part(records: Sequence[tuple[Record, str]], tagger: Any) -> PartRows:
     errors = []
     parsed = [process_record(record, key) for record, key in records]
     criteria = [c for rows in parsed for c in rows.criteria]
-    entities = _tag(tagger, parsed, criteria) if tagger is not None else []
+    if tagger is not None:
+        entities = _tag(tagger, parsed, criteria)
+        entities = _logic(parsed, criteria, entities)
+    else:
+        entities = []  # process_record has set children_op; logic needs entities
     for rows in parsed:
         trial = rows.trial
         tables["trials"].append(trial)
@@ -151,6 +155,34 @@ def _tag(tagger: Any, parsed: list, criteria: list[Row]) -> list[Row]:
                     f"{type(exc).__name__}: {exc}; please report it with this record"))
                 rows.criteria.clear()
         return entities
+
+
+def _logic(parsed: list, criteria: list[Row], entities: list[Row]) -> list[Row]:
+    """``logic`` and ``children_op`` of the part's criteria from its entities; if that fails,
+    trial by trial, so one bad trial becomes an error row (its criteria and entities dropped)
+    instead of losing the part. Returns the entity rows kept."""
+    try:
+        add_logic(criteria, entities)
+        return entities
+    except Exception:  # noqa: BLE001 - isolated below
+        pass
+    by_criterion: dict[str, list[Row]] = {}
+    for row in entities:
+        by_criterion.setdefault(row["criterion_id"], []).append(row)
+    dropped: set[str] = set()
+    for rows in parsed:
+        try:
+            add_logic(rows.criteria, [e for c in rows.criteria
+                                      for e in by_criterion.get(c["criterion_id"], ())])
+        except Exception as exc:  # noqa: BLE001 - reported in the trial row
+            trial = rows.trial
+            trial.update(status="error", n_criteria=0, error=(
+                f"internal error while reading the logic of {trial['trial_id']} from "
+                f"{trial['source']}: {type(exc).__name__}: {exc}; please report it with this "
+                f"record"))
+            dropped.update(c["criterion_id"] for c in rows.criteria)
+            rows.criteria.clear()
+    return [e for e in entities if e["criterion_id"] not in dropped] if dropped else entities
 
 
 def _init_worker(model: str | None) -> None:

@@ -14,7 +14,7 @@ from typing import Mapping
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 TABLE_NAMES = ("trials", "criteria", "entities", "codes")
 CODE_SYSTEMS = ("ICD10CM", "MESH", "DRUGBANK", "LOINC")
@@ -68,6 +68,11 @@ CRITERIA: tuple[Column, ...] = (
     _c("end", _I, False, "end offset (exclusive) of text in source_text"),
     _c("text", _S, False, "the criterion without its marker: source_text[start:end]"),
     _c("norm_text", _S, False, "normalized form (unicode, comparators, spacing)"),
+    _c("logic", _S, True, "JSON tree over the criterion's concept entities: {\"op\": \"and\" "
+       "/ \"or\" / \"not\", \"args\": [node or entity_id, …]}; exception entities left out; "
+       "null with fewer than two concepts"),
+    _c("children_op", _S, True, "for a criterion with children: any or all of them must hold; "
+       "null when the text does not say or it has none"),
     _c("section_header", _S, True, "the header the criterion falls under, as written"),
 )
 

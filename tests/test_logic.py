@@ -286,3 +286,107 @@ def test_offsets_hold_when_lower_casing_changes_length() -> None:
     text = "Patients seen in İstanbul or İzmir: asthma or COPD"  # "İ".lower() is 2 characters
     entities = rows(text, ("condition", "asthma"), ("condition", "COPD"))
     assert logic(text, entities) == OR("e1", "e2")
+
+
+# ---------------------------------------------------------------------------------------------
+# criteria.logic and children_op in the tables (assemble.add_logic, on both paths)
+
+NESTED = ("Inclusion Criteria:\n"
+          "- ANC >= 1.5 x 10^9/L and platelets >= 100 x 10^9/L\n"
+          "- At least one of the following:\n"
+          "  - ECOG 0-1\n"
+          "  - Karnofsky >= 70\n"
+          "Exclusion Criteria:\n"
+          "- Women who are pregnant or breastfeeding\n"
+          "- Any of these:\n"
+          "  - creatinine > 2 mg/dL\n")
+
+
+def test_add_logic_groups_rows_by_criterion_and_reads_children_op_of_list_heads() -> None:
+    from pipeline.assemble import add_logic
+
+    text = "History of MI, stroke and TIA"
+    criteria = [
+        {"criterion_id": "T:1", "parent_id": None, "section": "exclusion", "start": START,
+         "text": text, "logic": None, "children_op": None},
+        {"criterion_id": "T:2", "parent_id": None, "section": "inclusion", "start": 300,
+         "text": "Any of the following:", "logic": None, "children_op": None},
+        {"criterion_id": "T:3", "parent_id": "T:2", "section": "inclusion", "start": 330,
+         "text": "all of the following apply", "logic": None, "children_op": None},
+    ]
+    entities = [dict(r, criterion_id="T:1") for r in rows(
+        text, ("condition", "MI"), ("condition", "stroke"), ("condition", "TIA"),
+        exception={"e3"})]
+    add_logic(criteria, entities)
+    assert json.loads(criteria[0]["logic"]) == {"op": "or", "args": ["e1", "e2"]}  # e3 out
+    assert criteria[0]["children_op"] is None  # no children, whatever the text
+    assert criteria[1]["logic"] is None and criteria[1]["children_op"] == "any"
+    assert criteria[2]["children_op"] is None  # says "all of the following" but heads nothing
+    add_logic(criteria, [])
+    assert criteria[0]["logic"] is None and criteria[1]["children_op"] == "any"
+
+
+def test_process_record_fills_logic_from_the_tagger_and_children_op_without_one() -> None:
+    from pipeline.assemble import process_record
+    from pipeline.schema import column_names
+    from pipeline.sources.record import Record
+
+    record = Record("NCT90000500", "x", "text", NESTED)
+    bare = process_record(record)
+    assert [c["children_op"] for c in bare.criteria] == [None, "any", None, None, None, "any",
+                                                         None]
+    assert all(c["logic"] is None for c in bare.criteria)
+    assert all(list(c) == list(column_names("criteria")) for c in bare.criteria)
+
+    def tagger(source_text: str, criteria: list[dict]) -> list[dict]:
+        first = criteria[0]
+        out = []
+        for n, word in enumerate(("ANC", "platelets"), start=1):
+            at = first["start"] + first["text"].index(word)
+            out.append({"criterion_id": first["criterion_id"], "entity_id": f"x:e{n}",
+                        "label": "measurement", "start": at, "end": at + len(word),
+                        "exception": False})
+        return out
+
+    tagged = process_record(record, tagger=tagger)
+    assert json.loads(tagged.criteria[0]["logic"]) == {"op": "and", "args": ["x:e1", "x:e2"]}
+    assert tagged.criteria[1]["children_op"] == "any"
+
+
+def test_logic_is_the_same_on_the_notebook_and_the_batch_paths(tmp_path) -> None:
+    import pipeline
+
+    (tmp_path / "NCT90000500.txt").write_text(NESTED, encoding="utf-8")
+    one = pipeline.parse_text(NESTED, trial_id="NCT90000500", model="rules").criteria
+    batch = pipeline.parse_files([tmp_path], model="rules").criteria
+    columns = ["criterion_id", "logic", "children_op"]
+    assert one[columns].to_dict("records") == batch[columns].to_dict("records")
+    by_text = one.set_index("text")
+    labs = json.loads(by_text.logic["ANC >= 1.5 x 10^9/L and platelets >= 100 x 10^9/L"])
+    assert labs["op"] == "and" and len(labs["args"]) == 2  # two measurement rows from rules
+    assert by_text.children_op["At least one of the following:"] == "any"
+    assert by_text.children_op["Any of these:"] == "any"
+    pregnant = json.loads(by_text.logic["Women who are pregnant or breastfeeding"])
+    assert pregnant["op"] == "and"  # women, and (pregnant or breastfeeding)
+
+
+def test_evaluate_logic_cli_prints_both_methods_and_both_leaves() -> None:
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES, REPO
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "evaluate", "logic", str(FIXTURES / "chia_tiny"),
+         "--split", "all", "--model", "rules"],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("logic on chia all: 6 files")
+    table = {tuple(line.split()[:2]): line.split()[2:6] for line in lines[2:6]}
+    assert set(table) == {("predicted", "ours"), ("predicted", "baseline"), ("gold", "ours"),
+                          ("gold", "baseline")}
+    assert float(table[("gold", "ours")][1]) > 0.5  # OR recall with Chia's own leaves
+    bad = subprocess.run([sys.executable, "-m", "pipeline", "evaluate", "logic", "--split", "x"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "--split x" in bad.stderr

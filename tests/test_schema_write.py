@@ -9,7 +9,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.assemble import process_record
-from pipeline.schema import SCHEMA_VERSION, TABLES, SchemaError, arrow_schema, column_names
+from pipeline.schema import (
+    SCHEMA_VERSION,
+    TABLES,
+    SchemaError,
+    arrow_schema,
+    column_names,
+    markdown,
+)
 from pipeline.sources.record import Record
 from pipeline.write import (
     DatasetWriter,
@@ -30,7 +37,7 @@ def write_tables(tables: dict, out_dir: Path, overwrite: bool = False) -> None:
 CONTRACT = {
     "trials": ["trial_id", "source", "status", "error", "n_criteria", "source_text"],
     "criteria": ["trial_id", "criterion_id", "section", "ordinal", "depth", "parent_id", "bullet",
-                 "start", "end", "text", "norm_text"],
+                 "start", "end", "text", "norm_text", "logic", "children_op"],
     "entities": ["trial_id", "criterion_id", "entity_id", "label", "start", "end", "text",
                  "negated", "hypothetical", "historical", "comparator", "value_low",
                  "value_high", "unit", "window_start_days", "window_end_days", "anchor"],
@@ -114,6 +121,8 @@ def test_schema_documented_in_readme() -> None:
     from conftest import REPO
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert markdown() in readme  # the column tables as generated, word for word
+    assert f"(`SCHEMA_VERSION` = {SCHEMA_VERSION}," in readme
     for table, columns in TABLES.items():
         assert f"### `{table}.parquet`" in readme
         for column in columns:
