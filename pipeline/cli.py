@@ -278,8 +278,11 @@ def evaluate_chia_command(
     path: Annotated[Optional[Path], typer.Argument(help="Chia brat folder")] = None,
     model: Annotated[Optional[Path], typer.Option(help="spaCy pipeline directory")] = None,
     split: Annotated[str, typer.Option(help="all files, or only the dev trials")] = "all",
+    logic: Annotated[bool, typer.Option(
+        help="also score criteria.logic against Chia's OR and AND (tags the files again)")] = True,
 ) -> None:
-    """Strict and relaxed P/R/F1 of the NER model per label on Chia brat files."""
+    """Strict and relaxed P/R/F1 of the NER model per label on Chia brat files, then the
+    logic trees' OR precision/recall/F1 and AND recall (ours and the baseline)."""
     from pipeline.evaluate.chia import evaluate_chia
     from pipeline.train import MODEL_DIR
 
@@ -288,8 +291,38 @@ def evaluate_chia_command(
     model = model or MODEL_DIR
     if not (model / "config.cfg").is_file():
         _fail(f"--model {model}: not a directory holding a spaCy pipeline")
-    for line in evaluate_chia(_shared(path, "chia"), model, split).lines():
+    folder = _shared(path, "chia")
+    for line in evaluate_chia(folder, model, split).lines():
         typer.echo(line)
+    if logic:
+        typer.echo("")
+        _echo_logic(folder, split, str(model))
+
+
+def _echo_logic(folder: Path, split: str, model: str | None) -> None:
+    import pipeline
+    from pipeline.evaluate.logic import evaluate_logic, format_report
+
+    tagger = pipeline.load_tagger(model, quiet=True)
+    typer.echo(format_report(evaluate_logic(folder, split, tagger)))
+
+
+@evaluate_app.command("logic")
+def evaluate_logic_command(
+    path: Annotated[Optional[Path], typer.Argument(help="Chia brat folder")] = None,
+    model: Annotated[Optional[str], typer.Option(
+        help="spaCy pipeline directory or 'rules'")] = None,
+    split: Annotated[str, typer.Option(
+        help="dev, train, validation (the rules were chosen on it), fit or all")] = "dev",
+) -> None:
+    """criteria.logic against Chia's OR sets and AND relations: OR P/R/F1 and AND recall, ours
+    and the baseline, with predicted and with gold leaves."""
+    from pipeline.evaluate.logic import SPLITS
+
+    if split not in SPLITS:
+        _fail(f"--split {split}: use one of {', '.join(SPLITS)}")
+    _check_model(model)
+    _echo_logic(_shared(path, "chia"), split, model)
 
 
 @app.command()

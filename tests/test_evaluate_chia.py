@@ -60,6 +60,12 @@ def test_evaluate_chia_cli_on_the_tiny_sample() -> None:
     assert "chia: 6 files" in result.stdout
     micro = next(line for line in result.stdout.splitlines() if line.startswith("micro"))
     assert float(micro.split()[5]) > 0.3  # strict F1 of the shipped model on six documents
+    # then the logic trees' scores on the same files: ours and the baseline, both leaf kinds
+    assert "logic on chia all: 6 files" in result.stdout
+    rows = [line.split()[:2] for line in result.stdout.splitlines()
+            if line.split()[1:2] in (["ours"], ["baseline"])]
+    assert rows == [["predicted", "ours"], ["predicted", "baseline"], ["gold", "ours"],
+                    ["gold", "baseline"]]
 
 
 @pytest.mark.shared
