@@ -1,9 +1,10 @@
 """A self-contained HTML review page of a parse: what a clinician checks by looking.
 
 ``render(tables)`` turns the three tables into one page: the run's trials with their status,
-each criterion in its section and place in the tree, its entities highlighted by displaCy, a
-table of the typed values, windows and context flags, and the trials that failed with their
-messages. Everything is inline (no script, font or stylesheet is fetched, and a
+each criterion in its section and place in the tree, its entities highlighted by displaCy, its
+logic tree (``criteria.logic``: AND / OR / NOT over its entities, drawn as nested lists with each
+leaf's text and label) and how its sub-items combine (``children_op``), a table of the typed
+values, windows and context flags, and the trials that failed with their messages. Everything is inline (no script, font or stylesheet is fetched, and a
 Content-Security-Policy tells the browser so) and every piece of text from the input, which is
 untrusted, is escaped.
 
@@ -14,6 +15,7 @@ their criterion ids, so two records with one id never share criteria on the page
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from typing import Iterable
 
@@ -22,8 +24,8 @@ import pandas as pd
 from pipeline.schema import SECTIONS, STATUSES
 from pipeline.sources.record import REGISTRY_FIELDS
 
-__all__ = ["COLORS", "displacy_doc", "displacy_html", "number", "render", "render_criterion",
-           "typed_summary", "write_review"]
+__all__ = ["COLORS", "displacy_doc", "displacy_html", "logic_html", "logic_text", "number",
+           "render", "render_criterion", "typed_summary", "write_review"]
 
 COLORS = {
     "condition": "#f9c3c3", "drug": "#c3e6f9", "procedure": "#d9c3f9", "measurement": "#fde7a9",
@@ -46,6 +48,9 @@ table{border-collapse:collapse;font-size:12px;margin:4px 0 8px}
 td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}th{background:#f4f4f4}
 .flag{background:#333;color:#fff;border-radius:3px;padding:0 4px;font-size:10px;margin-right:2px}
 .errors li{margin:4px 0}
+.logic,.logic ul{list-style:none;margin:2px 0 4px;padding-left:18px;font-size:12px;
+border-left:1px dotted #bbb}.op{font-weight:bold;font-size:11px;color:#1d4f7a}
+.lab{color:#777;font-size:10px;margin-left:4px}.children-op{font-size:12px;color:#1d4f7a}
 """
 
 
@@ -136,14 +141,73 @@ def _entity_table(entities: pd.DataFrame) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _tree(logic: object) -> object:
+    """The parsed ``criteria.logic`` of a row, or None (null, or tables without the column)."""
+    if not isinstance(logic, str) or not logic:
+        return None
+    try:
+        return json.loads(logic)
+    except ValueError:
+        return None
+
+
+def _leaves(entities: pd.DataFrame) -> dict[str, object]:
+    return {e.entity_id: e for e in entities.itertuples()} if not entities.empty else {}
+
+
+def logic_text(logic: object, entities: pd.DataFrame) -> str:
+    """``criteria.logic`` in brackets, leaves as their text and label: ``AND(History
+    [observation], OR(myocardial infarction [condition], stroke [condition]))``; a negated leaf
+    as ``no X [label]``. '' when the criterion has no tree."""
+    by_id = _leaves(entities)
+
+    def draw(node: object) -> str:
+        if isinstance(node, str):
+            row = by_id.get(node)
+            if row is None:
+                return node
+            return f"{'no ' if row.negated else ''}{row.text} [{row.label}]"
+        return f"{node['op'].upper()}({', '.join(draw(arg) for arg in node['args'])})"
+
+    node = _tree(logic)
+    return "" if node is None else draw(node)
+
+
+def logic_html(logic: object, entities: pd.DataFrame) -> str:
+    """``criteria.logic`` as nested lists under the criterion: each operator (AND, OR, NOT) above
+    its indented arguments, each leaf as its entity's text and label with its context flags
+    (escaped). '' when the criterion has no tree."""
+    by_id = _leaves(entities)
+
+    def draw(node: object) -> str:
+        if isinstance(node, str):
+            row = by_id.get(node)
+            if row is None:
+                return f'<li class="leaf">{_e(node)}</li>'
+            flags = "".join(f'<span class="flag">{f}</span>' for f in FLAGS[:3]
+                            if getattr(row, f, False))
+            return (f'<li class="leaf" data-entity-id="{_e(node)}">{_e(row.text)}'
+                    f'<span class="lab">{_e(row.label)}</span> {flags}</li>')
+        args = "".join(draw(arg) for arg in node["args"])
+        return f'<li><span class="op">{_e(node["op"]).upper()}</span><ul>{args}</ul></li>'
+
+    node = _tree(logic)
+    return "" if node is None else f'<ul class="logic" title="criteria.logic">{draw(node)}</ul>'
+
+
 def render_criterion(criterion: object, entities: pd.DataFrame) -> str:
-    """One criterion: marker, highlighted text, and its typed entities."""
+    """One criterion: marker, highlighted text, its logic tree, how its sub-items combine, and
+    its typed entities."""
     depth = int(criterion.depth)
     bullet = f'<span class="bullet">{_e(criterion.bullet)}</span>' if criterion.bullet else ""
+    children_op = getattr(criterion, "children_op", None)
+    combines = (f'<div class="children-op">sub-items: {_e(children_op)} of them</div>'
+                if isinstance(children_op, str) else "")
     return (f'<div class="criterion" data-criterion-id="{_e(criterion.criterion_id)}" '
             f'style="margin-left:{depth * 28}px">{bullet}'
             f'{displacy_html(criterion.text, criterion.start, entities)}'
             f'<span class="cid">{_e(criterion.criterion_id)}</span>'
+            f"{logic_html(getattr(criterion, 'logic', None), entities)}{combines}"
             f"{_entity_table(entities)}</div>")
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import pipeline
@@ -96,3 +97,50 @@ def test_review_numbers_and_typed_summary(seed) -> None:
     assert typed_summary(ecog) == "ECOG performance status · 0 – 1"
     window = seed.entities[seed.entities["anchor"] == "first_dose"].iloc[0]
     assert "-3 .. 0 days (first_dose)" in typed_summary(window)
+
+
+def test_review_draws_each_criterion_logic_tree_under_its_entities() -> None:
+    from pipeline.review import logic_html, logic_text
+
+    result = pipeline.parse_text(
+        "Inclusion Criteria:\n"
+        "- ANC >= 1.5 x 10^9/L and platelets >= 100 x 10^9/L\n"
+        "- At least one of the following:\n"
+        "  - ECOG 0-1\n"
+        "  - Karnofsky >= 70\n", trial_id="NCT90000600", model="rules")
+    criterion = result.criteria.iloc[0]
+    mine = result.entities[result.entities.criterion_id == criterion.criterion_id]
+    assert logic_text(criterion.logic, mine) == (
+        "AND(ANC [measurement], platelets [measurement])")
+    drawn = logic_html(criterion.logic, mine)
+    # the operator above its arguments, nested: AND, then a list of the two leaves
+    assert re.fullmatch(
+        r'<ul class="logic"[^>]*><li><span class="op">AND</span><ul>'
+        r'<li class="leaf" data-entity-id="[^"]+:e\d+">ANC<span class="lab">measurement</span>'
+        r' </li><li class="leaf" data-entity-id="[^"]+">platelets<span class="lab">measurement'
+        r'</span> </li></ul></li></ul>', drawn), drawn
+    page = render(result.trials, result.criteria, result.entities)
+    first = page.split('data-criterion-id="NCT90000600:1"', 1)[1].split("data-criterion-id")[0]
+    # under the highlighted text, before the typed-values table
+    assert first.index('class="entities"') < first.index('class="logic"') < first.index(
+        "<table>")
+    assert page.count('class="logic"') == 1  # the other criteria have one leaf or none
+    assert "sub-items: any of them" in page
+    assert logic_html(None, mine) == "" and logic_text(None, mine) == ""
+
+
+def test_review_logic_tree_escapes_and_flags_negated_leaves() -> None:
+    from pipeline.review import logic_html, logic_text
+
+    entities = pd.DataFrame([
+        {"entity_id": "a", "label": "condition", "text": "<b>HIV</b>", "negated": True,
+         "historical": False, "hypothetical": False},
+        {"entity_id": "b", "label": "condition", "text": "HBV", "negated": False,
+         "historical": True, "hypothetical": False}])
+    logic = '{"op":"not","args":[{"op":"or","args":["a","b"]}]}'
+    assert logic_text(logic, entities) == "NOT(OR(no <b>HIV</b> [condition], HBV [condition]))"
+    drawn = logic_html(logic, entities)
+    assert "<b>HIV" not in drawn and "&lt;b&gt;HIV&lt;/b&gt;" in drawn
+    assert drawn.index(">NOT<") < drawn.index(">OR<")
+    assert '<span class="flag">negated</span>' in drawn
+    assert '<span class="flag">historical</span>' in drawn
