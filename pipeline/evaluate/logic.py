@@ -312,6 +312,16 @@ def _predict(files: list[GoldFile], tagger: Any) -> dict[str, list[dict]]:
     return out
 
 
+def _shown(model: Any) -> str:
+    """The model as a person reads it: relative to the repository when inside it."""
+    from pipeline.paths import REPO
+
+    if not model:
+        return "rules"
+    path = Path(model).resolve()
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(model)
+
+
 def evaluate_logic(chia_dir: Path | str, split: str = "dev", tagger: Any = None,
                    predicted: dict[str, list[dict]] | None = None) -> LogicReport:
     """Score the logic trees on Chia's ``split`` with predicted and with gold leaves.
@@ -327,7 +337,7 @@ def evaluate_logic(chia_dir: Path | str, split: str = "dev", tagger: Any = None,
             import pipeline
 
             tagger = pipeline.load_tagger(quiet=True)
-        report.model = str(getattr(tagger, "model", "") or "rules")
+        report.model = _shown(getattr(tagger, "model", None))
         predicted = _predict(files, tagger)
     for leaves in ("predicted", "gold"):
         for method in METHODS:
