@@ -390,3 +390,26 @@ def test_evaluate_logic_cli_prints_both_methods_and_both_leaves() -> None:
     bad = subprocess.run([sys.executable, "-m", "pipeline", "evaluate", "logic", "--split", "x"],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "--split x" in bad.stderr
+
+
+def test_a_trial_whose_logic_fails_becomes_an_error_row_and_the_part_goes_on(monkeypatch) -> None:
+    import pipeline
+    from pipeline import batch
+    from pipeline.sources.record import Record
+
+    real = batch.add_logic
+
+    def flaky(criteria: list[dict], entities: list[dict]) -> None:
+        if any(c["trial_id"] == "NCT90000702" for c in criteria):
+            raise RuntimeError("boom")
+        real(criteria, entities)
+
+    monkeypatch.setattr(batch, "add_logic", flaky)
+    records = [(Record(t, "x", "text", NESTED), t) for t in ("NCT90000701", "NCT90000702")]
+    part = batch.parse_part(records, pipeline.load_tagger("rules"))
+    good, bad = part.tables["trials"]
+    assert good["status"] == "ok" and bad["status"] == "error"
+    assert "logic" in bad["error"] and "boom" in bad["error"]
+    assert {c["trial_id"] for c in part.tables["criteria"]} == {"NCT90000701"}
+    assert {e["trial_id"] for e in part.tables["entities"]} == {"NCT90000701"}
+    assert part.tables["criteria"][0]["logic"] is not None  # the good trial keeps its trees
