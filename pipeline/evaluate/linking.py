@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from pipeline.linking.text import acronym_in
+
 __all__ = ["Mention", "read_pubtator", "evaluate_linking", "LinkingReport"]
 
 BC5CDR = ("bc5cdr", "CDR_TrainingSet.PubTator.txt", "CDR_DevelopmentSet.PubTator.txt")
@@ -54,8 +56,9 @@ def read_pubtator(path: Path, long_forms: bool = True) -> list[Mention]:
             mentions.append(Mention(parts[0], parts[3], _TYPE[parts[4]], ids))
     if long_forms:
         defined = _abbreviations(text)
-        for m in mentions:
-            m.long_form = defined.get(m.doc, {}).get(m.text)
+        for m in mentions:  # as the tagger does for a trial
+            pairs = defined.get(m.doc, {})
+            m.long_form = pairs.get(m.text) or acronym_in(m.text, list(pairs.values()))
     return mentions
 
 

@@ -42,7 +42,7 @@ LABEL_SYSTEMS: dict[str, tuple[str, ...]] = {
     "procedure": (),  # uncoded: see README, "Concept codes"
 }
 # Lowest approximate score that still gives a code, per system (validation part, not dev).
-THRESHOLDS: dict[str, float] = {"ICD10CM": 0.80, "MESH": 0.80, "DRUGBANK": 0.90}
+THRESHOLDS: dict[str, float] = {"ICD10CM": 0.75, "MESH": 0.75, "DRUGBANK": 0.90}
 MAX_MENTION = 160  # characters looked up; a longer span is cut (it is never a single concept)
 TOP = 3  # codes per system
 _CANDIDATES = 12

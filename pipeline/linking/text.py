@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from pipeline import rules
 
-__all__ = ["bag_key", "key", "ngrams", "strip_qualifiers", "words"]
+__all__ = ["bag_key", "acronym_in", "key", "ngrams", "strip_qualifiers", "words"]
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Whole-word spellings and word parts that differ between British and American English.
@@ -89,3 +89,24 @@ def ngrams(text_key: str, n: int = 3) -> list[str]:
         else:
             grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
     return grams
+
+
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9]{1,5}")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
+
+
+def acronym_in(short: str, long_forms: list[str]) -> str | None:
+    """The words of a long form defined elsewhere whose initials spell ``short``: "ALF" in
+    "Antituberculosis therapy (ATT)-associated acute liver failure" (defined for "ATT-ALF") is
+    "acute liver failure". Only for an all-capital short form of 2 to 6 characters, only
+    inside long forms (text that already defines something), the last match wins."""
+    if not _ACRONYM.fullmatch(short):
+        return None
+    letters = short.lower()
+    for long in long_forms:
+        found = [m.group() for m in _WORD.finditer(long)]
+        for start in range(len(found) - len(letters), -1, -1):
+            run = found[start:start + len(letters)]
+            if "".join(w[0].lower() for w in run) == letters:
+                return " ".join(run)
+    return None

@@ -14,6 +14,7 @@ from typing import Iterable
 from spacy.tokens import Doc
 
 from pipeline.assemble import Row, entity_rows
+from pipeline.linking.text import acronym_in
 from pipeline.tag.component import SPAN_GROUP, keep_text, may_define_abbreviation
 from pipeline.tag.constraints import extract
 from pipeline.tag.context import context_columns
@@ -85,7 +86,10 @@ class EntityTagger:
                 for short, long in abbreviations(doc):
                     defined.setdefault(criterion["trial_id"], {}).setdefault(short, long)
         for row in rows:
-            row["long_form"] = defined.get(row["trial_id"], {}).get(row["text"])
+            pairs = defined.get(row["trial_id"])
+            if pairs:
+                row["long_form"] = pairs.get(row["text"]) or acronym_in(row["text"],
+                                                                      list(pairs.values()))
         return rows
 
     def codes(self, entities: Iterable[Row]) -> list[Row]:
