@@ -117,7 +117,7 @@ def _extra(mentions: Iterable[Mention]) -> dict[str, list[tuple[str, str]]]:
 class LinkingReport:
     scores: list[Score] = field(default_factory=list)
     coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
-    chia: tuple[int, int] | None = None
+    chia: tuple[int, int, int] | None = None  # (right, changed since checked, checked)
 
     def lines(self) -> list[str]:
         out = [f"{'MeSH of gold mentions (dev parts)':<44} {'n':>6} {'acc@1':>7} {'acc@5':>7} "
@@ -125,6 +125,11 @@ class LinkingReport:
         out += [s.line() for s in self.scores]
         out.append("published (disease, acc@1): BioSyn 0.932 (BC5CDR) / 0.938 (NCBI); "
                    "SapBERT 0.935 / 0.922; sieve-based (D'Souza & Ng 2015) 0.847 (NCBI test)")
+        if self.chia is not None:
+            right, changed, total = self.chia
+            out.append(f"Chia dev, {total} hand-checked condition mentions: {right}/{total - changed} "
+                       f"correct ({right / max(total - changed, 1):.2f}); {changed} coded "
+                       "otherwise since they were checked (not counted)")
         for label, (coded, total) in self.coverage.items():
             out.append(f"ctgov_records {label} entities with a code: {coded}/{total} "
                        f"({coded / total if total else 0:.1%})")
@@ -152,9 +157,35 @@ def evaluate_linking(shared: Path, records: Path | None = None, top: int = 5) ->
                 continue
             report.scores.append(score(part, plain, f"{folder} {kind}, vocabularies only"))
             report.scores.append(score(part, trained, f"{folder} {kind}, + training mentions"))
+    report.chia = hand_checked(Linker(index=plain.index))
     if records is not None and records.exists():
         report.coverage = coverage(records, plain)
     return report
+
+
+CHECKED = Path(__file__).resolve().parent / "data" / "chia_conditions_checked.tsv"
+
+
+def hand_checked(linker, path: Path = CHECKED) -> tuple[int, int, int]:
+    """(right, changed, checked) over the hand-checked Chia condition mentions: a mention whose
+    best code (ICD-10-CM, else MeSH) is still the one judged keeps its verdict; one coded
+    otherwise now is counted as changed, to be judged again."""
+    import csv
+
+    right = changed = total = 0
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader((line for line in handle if not line.startswith("#")),
+                              delimiter="\t")
+        for row in rows:
+            total += 1
+            codes = linker.link(row["mention"], "condition")
+            best = next((c for c in codes if c.system == "ICD10CM"), None) or \
+                next((c for c in codes if c.system == "MESH"), None)
+            if (best.code if best else "") != row["code"]:
+                changed += 1
+            else:
+                right += row["correct"] == "1"
+    return right, changed, total
 
 
 def choose_thresholds(shared: Path) -> list[str]:
