@@ -79,10 +79,11 @@ _UNTYPED = SimpleNamespace(comparator=None, low=None, high=None, unit=None, wind
 
 
 def entity_rows(doc: Any, criterion: Row, span_group: str,
-                context_columns: tuple[str, ...]) -> list[Row]:
-    """Rows of one criterion's tagged Doc: rule mentions keep their exact, typed span."""
+                context_columns: tuple[str, ...], text: str | None = None) -> list[Row]:
+    """Rows of one criterion's tagged Doc: rule mentions keep their exact, typed span.
+    ``text``: the criterion's text when ``criterion`` does not carry it."""
     base = criterion["start"]
-    text = criterion["text"]
+    text = criterion["text"] if text is None else text
     trial_id, criterion_id = criterion["trial_id"], criterion["criterion_id"]
     ext = doc._
     flags = ext.elig_flags or {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
+import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,6 +39,9 @@ DEFAULT_PART_SIZE = 1000
 # trials' length; it costs a worker's start-up (about 4 s) per ~10 minutes of work. Same rows
 # either way: nothing a Doc gets depends on what the vocabulary met before.
 WORKER_WORDS = 10_000_000
+# Peak memory a worker may reach (measured by make bench: about 450-600 MB with the model, the
+# concept index and a long run's vocabulary), used to cap the default number of workers.
+WORKER_MEMORY_MB = 800
 WORKER_PARTS = 100
 _TAGGER: Any = None  # one per worker process, built by _init_worker
 
@@ -61,6 +65,7 @@ class Summary:
     parts: int = 0
     resumed_records: int = 0
     max_worker_rss_mb: float = 0.0
+    workers: int = 1
     skipped_files: list[Path] = field(default_factory=list)
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (trial, source, message)
 
@@ -82,6 +87,8 @@ class Summary:
             f"time: {self.seconds:.1f} s ({rate:,.0f} words/s, "
             f"{self.trials / self.seconds if self.seconds else 0:,.1f} trials/s)",
         ]
+        lines.append(f"workers: {self.workers}" + (" (in this process)" if self.workers == 1
+                                                   else " processes"))
         if self.max_worker_rss_mb:
             lines.append(f"peak memory per worker: {self.max_worker_rss_mb:,.0f} MB")
         if self.resumed_records:
@@ -185,11 +192,21 @@ def _logic(parsed: list, criteria: list[Row], entities: list[Row]) -> list[Row]:
     return [e for e in entities if e["criterion_id"] not in dropped] if dropped else entities
 
 
-def _init_worker(model: str | None) -> None:
+def _init_worker(model: str | None, parent: int | None = None) -> None:
     global _TAGGER
     from pipeline.tag.tagger import EntityTagger
 
+    if parent is not None:  # a worker process: leave when the run's process is gone
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     _TAGGER = EntityTagger(model, quiet=True)
+
+
+def _exit_with(parent: int) -> None:
+    """A worker whose parent died (killed, not stopped) would wait for work for ever, and keep
+    the run's output pipes open; it checks once a second and exits."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _worker_part(index: int,
@@ -249,12 +266,42 @@ def estimate_records(inputs: Sequence[str | Path]) -> int | None:
     return total
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def available_memory_mb() -> float | None:
+    """MemAvailable of /proc/meminfo, None where there is none."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def default_workers() -> int:
+    """Every usable core, as long as that many workers fit in the memory available."""
+    cores = usable_cores()
+    memory = available_memory_mb()
+    fit = int(memory // WORKER_MEMORY_MB) if memory else cores
+    return max(1, min(cores, fit))
+
+
 def run(
     inputs: Sequence[str | Path], out_dir: Path, *, overwrite: bool = False, resume: bool = False,
-    model: str | None = None, n_process: int = 1, part_size: int = DEFAULT_PART_SIZE,
+    model: str | None = None, n_process: int | None = None, part_size: int = DEFAULT_PART_SIZE,
     progress: bool = True, worker_parts: int = WORKER_PARTS, worker_words: int = WORKER_WORDS,
 ) -> Summary:
-    """Parse ``inputs`` into a dataset of parts in ``out_dir``; see the module docstring."""
+    """Parse ``inputs`` into a dataset of parts in ``out_dir``; see the module docstring.
+    ``n_process`` None: ``default_workers()``; 1 parses in this process."""
+    n_process = default_workers() if n_process is None else n_process
     inputs = [Path(p) for p in inputs]
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
@@ -263,12 +310,13 @@ def run(
                 "model": str(model)}
     writer = DatasetWriter(out_dir, run_info, "resume" if resume else
                            "overwrite" if overwrite else "new")
-    summary = Summary(resumed_records=writer.records_done)
+    summary = Summary(resumed_records=writer.records_done, workers=max(1, n_process))
     started = time.perf_counter()
     records = iter_records(inputs, on_skip=summary.skipped_files.append)
     parts = _parts(_keyed(records, writer.records_done), part_size)
     total = estimate_records(inputs) if progress and sys.stderr.isatty() else None
     bar = tqdm(total=total, initial=writer.records_done, unit=" trials", file=sys.stderr,
+               desc=f"{n_process} worker{'s' if n_process > 1 else ''}",
                disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True, smoothing=0.1)
     try:
         results = (_run_here(parts, model, worker_parts, worker_words) if n_process <= 1 else
@@ -353,7 +401,7 @@ def _one_pool(parts: Iterable[list], model: str | None, n_process: int,
     """Workers in fresh (spawned) processes; results come back in submission order."""
     context = get_context("spawn")
     with ProcessPoolExecutor(n_process, mp_context=context, initializer=_init_worker,
-                             initargs=(model,)) as pool:
+                             initargs=(model, os.getpid())) as pool:
         pending: deque[Future] = deque()
         for index, part in enumerate(parts, start=start):
             pending.append(pool.submit(_worker_part, index, part))

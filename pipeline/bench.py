@@ -79,10 +79,72 @@ def drain(nlp, texts: list[str]) -> None:
         pass
 
 
-def _tag(tagger, texts: list[str]) -> None:
+def _rows(texts: list[str]) -> list[dict]:
+    return [{"trial_id": "t", "criterion_id": f"t:{n}", "start": 0, "text": text}
+            for n, text in enumerate(texts)]
+
+
+def _tag(tagger, texts: list[str]) -> list[dict]:
     """The tagger as a run uses it: criteria rows in, entity rows out."""
-    tagger.tag_criteria({"trial_id": "t", "criterion_id": f"t:{n}", "start": 0, "text": text}
-                        for n, text in enumerate(texts))
+    return tagger.tag_criteria(_rows(texts))
+
+
+def _tag_and_code(tagger, texts: list[str]) -> None:
+    tagger.codes(_tag(tagger, texts))
+
+
+def _fresh_linker(tagger):
+    """The tagger with a linker of its own: same index, empty cache (as a new worker has)."""
+    from pipeline.linking.linker import Linker
+
+    tagger.linker = Linker(index=tagger.linker.index)
+    return tagger
+
+
+TAGGING = "tagging with the NER model (model + rules + ConText)"
+CODING = "tagging + concept codes (the above + linking)"
+
+
+def linking_lines(trials: list[str], criteria: list[str], model: str | Path | None,
+                  figures: list[Figure]) -> list[str]:
+    """Linker start-up, linking's share of tagging, the linker cache's hit rate on the real
+    records, and what reading repeated criteria once saves."""
+    from pipeline.linking.index import ensure_index, load_index
+    from pipeline.linking.linker import Linker
+    from pipeline.tag.tagger import EntityTagger
+
+    ensure_index()
+    started = time.perf_counter()
+    linker = Linker(index=load_index())
+    startup = time.perf_counter() - started
+    lines = [f"linker start-up (concept index memory-mapped, tables read): {startup:.2f} s"]
+    by_name = {f.name: f for f in figures}
+    if TAGGING in by_name and CODING in by_name:
+        tag, code = by_name[TAGGING], by_name[CODING]
+        share = 1 - code.rate / tag.rate if tag.rate else 0.0
+        lines.append(f"linking's share of tagging + codes on one core: {share:.0%}")
+    tagger = EntityTagger(model, quiet=True, cache_size=0)
+    tagger.linker = linker
+    rows = _tag(tagger, criteria)
+    tagger.codes(rows)
+    lines.append(f"linker cache on the real records: {linker.hit_rate:.1%} of "
+                 f"{linker.lookups:,} mentions answered from it")
+    # Repeated criteria, in the records' own order (a resampled dump repeats by construction)
+    seen: set[str] = set()
+    repeated = 0
+    for text in criteria:
+        repeated += text in seen
+        seen.add(text)
+    plain = timed("tagging + codes, every criterion tagged", criteria,
+                  lambda: _fresh_linker(EntityTagger(model, quiet=True, cache_size=0)),
+                  _tag_and_code)
+    cached = timed("tagging + codes, repeated criteria read once", criteria,
+                   lambda: _fresh_linker(EntityTagger(model, quiet=True)), _tag_and_code)
+    lines.append(f"repeated criteria in the real records: {repeated:,} of {len(criteria):,} "
+                 f"({repeated / len(criteria):.1%}) repeat an earlier criterion word for word; "
+                 f"read once they make tagging + codes {cached.rate / plain.rate:.2f}x as fast "
+                 f"({plain.rate:,.0f} -> {cached.rate:,.0f} words/s)")
+    return lines
 
 
 def medspacy_default():
@@ -117,8 +179,11 @@ def stage_figures(trials: list[str], criteria: list[str], model: str | Path | No
     figures.append(timed("tagging, rules only (rules, then Doc + ConText where found)",
                          criteria, lambda: EntityTagger(RULES_ONLY, quiet=True), _tag))
     if model is not None:
-        figures.append(timed("tagging with the NER model (model + rules + ConText)", criteria,
-                             lambda: EntityTagger(model, quiet=True), _tag))
+        figures.append(timed(TAGGING, criteria,
+                             lambda: EntityTagger(model, quiet=True, cache_size=0), _tag))
+        figures.append(timed(CODING, criteria,
+                             lambda: _fresh_linker(EntityTagger(model, quiet=True, cache_size=0)),
+                             _tag_and_code))
         figures.append(timed("NER model alone", criteria, lambda: spacy.load(model), drain))
         figures.append(timed(MODEL_FLOOR, criteria, lambda: _warmed(spacy.load(model), criteria),
                              drain, note="the floor under any run with this model"))
@@ -246,6 +311,7 @@ class RunFigure:
     words: int
     seconds: float
     worker_rss_mb: float
+    workers: int = 1
 
     @property
     def rate(self) -> float:
@@ -270,7 +336,7 @@ def end_to_end(dump: Path, words_in: int, workers: int, model: str | None,
         done = json.loads((out / "_SUCCESS").read_text())
     rss = re.search(r"peak memory per worker: ([\d,]+) MB", result.stdout)
     return RunFigure(name, done["records"], words_in, seconds,
-                     float(rss.group(1).replace(",", "")) if rss else 0.0)
+                     float(rss.group(1).replace(",", "")) if rss else 0.0, workers)
 
 
 def end_to_end_report(runs: list[RunFigure], medspacy_rate: float,
@@ -283,20 +349,29 @@ def end_to_end_report(runs: list[RunFigure], medspacy_rate: float,
                      f"{run.trials / run.seconds:9,.1f} {run.rate / medspacy_rate:10.1f} "
                      f"{run.worker_rss_mb:8,.0f} MB")
     by_name = {run.name: run for run in runs}
-    one, two = by_name.get("1 worker, 1x"), by_name.get("2 workers, 1x")
+    one = by_name.get("1 worker, 1x")
+    two = next((r for r in runs if r.workers > 1 and r.name.endswith(", 1x")), None)
     if one and two:
-        lines.append(f"2 workers / 1 worker: {two.rate / one.rate:.2f}x")
-    ten = by_name.get("2 workers, 10x")
+        lines.append(f"{two.workers} workers / 1 worker: {two.rate / one.rate:.2f}x")
+    ten = next((r for r in runs if r.name.endswith(", 10x")), None)
     # Each run pays for starting its workers (importing spaCy, medspaCy, scispaCy and loading
     # the model, a few seconds); the 10x run spreads that over ten times the work, as a whole
     # registry run spreads it further, so its rate is the closer estimate of such a run.
+    if one and blank_rate:
+        lines.append(f"per core (1 worker): {one.rate:,.0f} words/s = "
+                     f"{one.rate / medspacy_rate:.1f}x medspaCy's default pipeline, "
+                     f"{one.rate / blank_rate:.2f}x spacy.blank(\"en\")'s tokenizer")
+    if two and blank_rate:
+        lines.append(f"all {two.workers} cores ({two.workers} workers): {two.rate:,.0f} words/s = "
+                     f"{two.rate / medspacy_rate:.1f}x medspaCy's default pipeline on one core, "
+                     f"{two.rate / blank_rate:.2f}x spacy.blank(\"en\")'s tokenizer")
     for run, which in ((two, "1x run"),
                        (ten, "10x run, worker start-up spread over 10x the work")):
         if run is not None:
             hours = REGISTRY_WORDS / run.rate / 3600
-            lines.append(f"projected whole registry ({REGISTRY_WORDS / 1e6:.0f}M words) with 2 "
-                         f"workers, at the rate of the {which}: {hours:.2f} h "
-                         f"({hours * 60:.0f} min)")
+            lines.append(f"projected whole registry ({REGISTRY_WORDS / 1e6:.0f}M words) on "
+                         f"{run.workers} cores of this machine, at the rate of the {which}: "
+                         f"{hours:.2f} h ({hours * 60:.0f} min)")
     if model_rate and one and two:
         # What the NER model alone would take with the same 2-worker speed-up: the part of the
         # projection that faster rules, segmentation or writing cannot remove.

@@ -44,8 +44,9 @@ def parse(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace existing tables")] = False,
     resume: Annotated[bool, typer.Option(
         "--resume", help="finish an interrupted run into the same OUT")] = False,
-    n_process: Annotated[int, typer.Option(
-        "--n-process", "-n", min=1, help="worker processes")] = 1,
+    n_process: Annotated[Optional[int], typer.Option(
+        "--n-process", "-n", min=1, help="worker processes (default: every usable core, as "
+        "many as fit in memory; 1 parses in this process)")] = None,
     part_size: Annotated[int, typer.Option(
         "--part-size", min=1, help="trials per output part")] = 1000,
     model: Annotated[Optional[str], typer.Option(
@@ -174,6 +175,8 @@ def bench(
     figures = b.stage_figures(trials, criteria, chosen)
     for line in b.report(figures):
         typer.echo(line)
+    for line in b.linking_lines(trials, criteria, chosen, figures):
+        typer.echo(line)
     if dump_trials <= 0:
         return
     import tempfile
@@ -181,6 +184,9 @@ def bench(
     k, beta = b.vocabulary_growth(trials)
     typer.echo(f"vocabulary growth of the corpus: distinct words = {k:.1f} x words^{beta:.3f}; "
                "the dumps bring new words at that rate past the corpus's size")
+    from pipeline.batch import default_workers
+
+    all_cores = max(2, default_workers())  # what parse uses by default (at least 2 to compare)
     runs = []
     with tempfile.TemporaryDirectory(prefix="elig-dump-") as folder:
         for scale in (1, 10) if not quick else (1,):
@@ -188,7 +194,7 @@ def bench(
             words = b.make_dump(dump, dump_trials * scale, sources, growth=(k, beta))
             typer.echo(f"dump {scale}x: {dump_trials * scale:,} trials, {words:,} words "
                        "(API v2 JSON in a zip, resampled from the corpus)")
-            for workers in (1, 2) if scale == 1 else (2,):
+            for workers in (1, all_cores) if scale == 1 else (all_cores,):
                 name = f"{workers} worker{'s' if workers > 1 else ''}, {scale}x"
                 runs.append(b.end_to_end(dump, words, workers, model, name))
     floor = next((f.rate for f in figures if f.name == b.MODEL_FLOOR), None)

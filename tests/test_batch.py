@@ -29,7 +29,8 @@ def parse(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 def tables(out: Path) -> dict[str, pd.DataFrame]:
     result = pipeline.read_tables(out)
-    return {"trials": result.trials, "criteria": result.criteria, "entities": result.entities}
+    return {"trials": result.trials, "criteria": result.criteria, "entities": result.entities,
+            "codes": result.codes}
 
 
 def assert_same(a: Path, b: Path) -> None:
@@ -41,9 +42,31 @@ def assert_same(a: Path, b: Path) -> None:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("ref") / "out"
-    result = parse(str(SAMPLE), "--out", str(out), "--part-size", "1000")
+    result = parse(str(SAMPLE), "--out", str(out), "--part-size", "1000", "--n-process", "1")
     assert result.returncode == 0, result.stderr
+    assert "workers: 1 (in this process)" in result.stdout
     return out
+
+
+def test_batch_uses_every_usable_core_by_default(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "default"
+    result = parse(str(SAMPLE), "--out", str(out), "--part-size", "10")
+    assert result.returncode == 0, result.stderr
+    expected = batch.default_workers()
+    assert expected == min(batch.usable_cores(),
+                           int(batch.available_memory_mb() // batch.WORKER_MEMORY_MB))
+    assert f"workers: {expected}" in result.stdout
+    assert_same(reference, out)
+
+
+def test_default_workers_fit_in_memory(monkeypatch) -> None:
+    monkeypatch.setattr(batch, "usable_cores", lambda: 16)
+    monkeypatch.setattr(batch, "available_memory_mb", lambda: 2.5 * batch.WORKER_MEMORY_MB)
+    assert batch.default_workers() == 2
+    monkeypatch.setattr(batch, "available_memory_mb", lambda: 100.0)
+    assert batch.default_workers() == 1
+    monkeypatch.setattr(batch, "available_memory_mb", lambda: None)
+    assert batch.default_workers() == 16
 
 
 def test_batch_same_rows_whatever_workers_and_part_size(reference: Path, tmp_path: Path) -> None:

@@ -75,9 +75,9 @@ def test_bench_end_to_end_run_counts_every_trial(tmp_path: Path) -> None:
 
 
 def test_bench_report_projects_from_each_two_worker_run() -> None:
-    runs = [bench.RunFigure("1 worker, 1x", 100, 1_000_000, 50.0, 400.0),
-            bench.RunFigure("2 workers, 1x", 100, 1_000_000, 20.0, 380.0),
-            bench.RunFigure("2 workers, 10x", 1000, 10_000_000, 160.0, 390.0)]
+    runs = [bench.RunFigure("1 worker, 1x", 100, 1_000_000, 50.0, 400.0, 1),
+            bench.RunFigure("2 workers, 1x", 100, 1_000_000, 20.0, 380.0, 2),
+            bench.RunFigure("2 workers, 10x", 1000, 10_000_000, 160.0, 390.0, 2)]
     lines = bench.end_to_end_report(runs, medspacy_rate=5_000.0, blank_rate=250_000.0,
                                     model_rate=100_000.0)
     text = "\n".join(lines)
@@ -89,3 +89,7 @@ def test_bench_report_projects_from_each_two_worker_run() -> None:
     floor = re.search(r"NER model alone [^:]*: ([\d.]+) h", text)
     assert floor and float(floor.group(1)) == round(220e6 / (100_000 * 2.5) / 3600, 2)
     assert "250,000 words/s" in text
+    # speed per core, as multiples of both references of the same run
+    assert "per core (1 worker): 20,000 words/s = 4.0x medspaCy's default pipeline, 0.08x" in text
+    assert "all 2 cores (2 workers): 50,000 words/s = 10.0x" in text
+    assert "on 2 cores of this machine" in text

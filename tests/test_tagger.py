@@ -49,3 +49,22 @@ def test_tagger_offsets_point_into_source_text(seed_text: str,
     for row in seed_entities.itertuples():
         assert seed_text[row.start : row.end] == row.text
     assert seed_entities.entity_id.is_unique
+
+
+def test_repeated_criteria_give_the_rows_tagging_gives() -> None:
+    """The same criterion text in several trials (and twice in one) is tagged once; its rows
+    are the ones tagging it again gives, at its own offsets and ids."""
+    from pipeline.batch import collect
+    from pipeline.tag.tagger import EntityTagger
+
+    from conftest import REPO
+
+    sample = REPO / "data" / "raw"
+    cached = EntityTagger(quiet=True)
+    plain, _ = collect([sample], tagger=EntityTagger(quiet=True, cache_size=0))
+    again, _ = collect([sample], tagger=cached)
+    assert cached.repeated > 0  # the sample repeats some criteria
+    for table in plain:
+        assert plain[table] == again[table], table
+    twice, _ = collect([sample], tagger=cached)  # every criterion now comes from the cache
+    assert twice["entities"] == plain["entities"] and twice["codes"] == plain["codes"]

@@ -23,6 +23,17 @@ from pipeline.train import MODEL_NAME, RULES_ONLY, default_model
 __all__ = ["EntityTagger", "abbreviations", "default_model", "RULES_ONLY"]
 
 OWN_COMPONENTS = ("elig_constraints", "elig_abbreviations", "elig_context")
+# Criteria remembered per process, by exact text (about 1-2 KB each, so at most ~60 MB).
+CRITERION_CACHE = 30_000
+_BARE = {"trial_id": "", "criterion_id": "", "start": 0}
+
+
+def _placed(templates: list[Row], criterion: Row) -> list[Row]:
+    """A criterion's remembered rows at its own offsets, with its trial, criterion and ids."""
+    base, criterion_id = criterion["start"], criterion["criterion_id"]
+    return [{**t, "trial_id": criterion["trial_id"], "criterion_id": criterion_id,
+             "entity_id": f"{criterion_id}:e{n}", "start": t["start"] + base,
+             "end": t["end"] + base} for n, t in enumerate(templates, start=1)]
 
 
 def abbreviations(doc: Doc) -> list[tuple[str, str]]:
@@ -50,7 +61,8 @@ class EntityTagger:
     """Callable ``(source_text, criteria rows) -> entity rows`` with the nlp loaded once."""
 
     def __init__(self, model: str | Path | None = None, batch_size: int = 256,
-                 quiet: bool = False, link: bool = True) -> None:
+                 quiet: bool = False, link: bool = True,
+                 cache_size: int = CRITERION_CACHE) -> None:
         from pipeline.linking import load_linker
         from pipeline.tag.nlp import build_nlp
 
@@ -67,30 +79,57 @@ class EntityTagger:
         self.columns = context_columns()
         # Concept codes (stops here, naming the package, when a vocabulary is missing)
         self.linker = load_linker() if link else None
+        # criterion text -> (entity rows at offset 0, abbreviation pairs): repeated criteria
+        self._seen: dict[str, tuple[list[Row], tuple]] = {}
+        self.cache_size = cache_size
+        self.repeated = 0  # criteria answered from it
 
     def __call__(self, source_text: str, criteria: list[Row]) -> list[Row]:
         return self.tag_criteria(criteria)
 
     def tag_criteria(self, criteria: Iterable[Row]) -> list[Row]:
-        """Entity rows of any number of criteria (of any number of trials), in one stream."""
+        """Entity rows of any number of criteria (of any number of trials), in one stream.
+
+        A criterion whose exact text was tagged before (in this part or an earlier one of this
+        process) is not tagged again: its rows are the remembered ones, moved to its own offsets
+        and ids ("Pregnant or breastfeeding women" is in thousands of trials). The same rows as
+        tagging it again, since a criterion's Doc sees nothing but its own text; long forms are
+        a trial's and are given afterwards, as before."""
         criteria = list(criteria)
+        todo = list({c["text"]: c for c in criteria if c["text"] not in self._seen}.values())
+        self.repeated += len(criteria) - len(todo)
         if self.model is None:
-            criteria, texts = self._rules_first(criteria)
+            tagged, texts = self._rules_first(todo)
         else:
-            texts = (self._doc(c["text"]) for c in criteria)  # made as the model reads them
+            tagged, texts = todo, (self._doc(c["text"]) for c in todo)  # made as read
+        found = {c["text"]: ([], ()) for c in todo}
+        for criterion, doc in zip(tagged, self._pipe(texts)):
+            pairs = tuple(abbreviations(doc)) if may_define_abbreviation(criterion["text"]) else ()
+            found[criterion["text"]] = (entity_rows(doc, _BARE, SPAN_GROUP, self.columns,
+                                                    text=criterion["text"]), pairs)
+        for text, result in found.items():
+            self._remember(text, result)
         rows: list[Row] = []
         defined: dict[str, dict[str, str]] = {}  # trial -> short form -> long form
-        for criterion, doc in zip(criteria, self._pipe(texts)):
-            rows.extend(entity_rows(doc, criterion, SPAN_GROUP, self.columns))
-            if may_define_abbreviation(criterion["text"]):  # the Docs the detector ran on
-                for short, long in abbreviations(doc):
-                    defined.setdefault(criterion["trial_id"], {}).setdefault(short, long)
+        for criterion in criteria:
+            templates, pairs = found.get(criterion["text"]) or self._seen[criterion["text"]]
+            rows.extend(_placed(templates, criterion))
+            for short, long in pairs:
+                defined.setdefault(criterion["trial_id"], {}).setdefault(short, long)
         for row in rows:
             pairs = defined.get(row["trial_id"])
             if pairs:
                 row["long_form"] = pairs.get(row["text"]) or acronym_in(row["text"],
                                                                       list(pairs.values()))
         return rows
+
+    def _remember(self, text: str, result: tuple) -> None:
+        """Keep a criterion's rows for its text; the oldest go first past ``cache_size``."""
+        if self.cache_size <= 0:
+            return
+        if len(self._seen) >= self.cache_size:
+            del self._seen[next(iter(self._seen))]
+        self._seen[text] = result
 
     def codes(self, entities: Iterable[Row]) -> list[Row]:
         """``codes`` rows of entity rows (none when linking is off)."""
