@@ -5,6 +5,7 @@ Thin wrappers: they check arguments, call the same functions the notebook API ca
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -58,6 +59,9 @@ def parse(
     worker_words: Annotated[int, typer.Option(
         "--worker-words", min=1, help="words of criteria a worker parses before a fresh one "
         "replaces it, if that comes before --worker-parts")] = 10_000_000,
+    criterion_cache: Annotated[Optional[int], typer.Option(
+        "--criterion-cache", min=0, help="distinct criteria a worker remembers to tag a "
+        "repeated one once (default 30,000; 0: tag every criterion)")] = None,
 ) -> None:
     """Parse registry records into trials, criteria, entities and codes tables in OUT."""
     from pipeline import batch
@@ -66,6 +70,8 @@ def parse(
     from pipeline.train import default_model
 
     _check_model(model)
+    if criterion_cache is not None:  # read by every worker's tagger
+        os.environ["ELIG_CRITERION_CACHE"] = str(criterion_cache)
     try:
         ensure_index()  # checks the vocabulary packages; builds the concept index once
     except VocabularyError as exc:

@@ -71,10 +71,18 @@ class ConceptIndex:
     idf: np.ndarray
     path: Path | None = None
     _dense: np.ndarray | None = None
+    _last: tuple | None = None
 
     def query(self, text_key: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(n-gram columns, L2-normalized TF-IDF weights) of a key; None when it shares no
-        n-gram with the vocabularies."""
+        n-gram with the vocabularies. The last one is kept: each system asks for it in turn."""
+        if self._last is not None and self._last[0] == text_key:
+            return self._last[1]
+        found = self._query(text_key)
+        self._last = (text_key, found)
+        return found
+
+    def _query(self, text_key: str) -> tuple[np.ndarray, np.ndarray] | None:
         counts: dict[int, int] = {}
         for gram in keys.ngrams(text_key):
             column = self.grams.get(gram)
@@ -103,6 +111,7 @@ class ConceptIndex:
 # "ic ", " di", carry little weight); the candidates are then scored with every n-gram.
 MAX_POSTING = 500
 RARE_KEPT = 3  # when every n-gram of a key is common, its rarest ones still generate
+RAREST = 6  # at most this many n-grams generate candidates (the rarest carry the most weight)
 
 
 def search(index: "ConceptIndex", system: SystemIndex, text_key: str,
@@ -116,9 +125,10 @@ def search(index: "ConceptIndex", system: SystemIndex, text_key: str,
         return []
     columns, weights = query
     lengths = system.posting_length[columns]
-    rare = np.flatnonzero(lengths <= MAX_POSTING)
-    if not len(rare):
-        rare = np.argsort(lengths, kind="stable")[:RARE_KEPT]
+    # the rarest n-grams of the key (those in fewer than MAX_POSTING names) find the candidates
+    rare = np.argsort(lengths, kind="stable")[:RAREST]
+    rare = rare[(lengths[rare] > 0) & ((lengths[rare] <= MAX_POSTING) | (np.arange(len(rare)) <
+                                                                         RARE_KEPT))]
     indptr, rows_of, data = system.postings.indptr, system.postings.indices, system.postings.data
     acc = system.accumulator()
     touched = []
@@ -134,7 +144,7 @@ def search(index: "ConceptIndex", system: SystemIndex, text_key: str,
         return []
     partial = acc[hit]  # a row reached through several n-grams appears several times
     acc[hit] = 0.0
-    keep = min(top * 8, len(hit))
+    keep = min(top * 3, len(hit))
     candidates = np.unique(hit[np.argpartition(-partial, keep - 1)[:keep]])
     # exact cosine of the candidates, every n-gram of the key counted
     dense = index.dense(columns, weights)
@@ -329,7 +339,8 @@ def load_index(path: Path | None = None, build: bool = True) -> ConceptIndex:
         info = json.loads((path / f"{system}.json").read_text(encoding="utf-8"))
 
         def arr(name: str) -> np.ndarray:
-            return np.load(path / f"{system}.{name}.npy", mmap_mode="r")
+            # memory-mapped, seen as a plain ndarray: a memmap's slices cost ten times more
+            return np.load(path / f"{system}.{name}.npy", mmap_mode="r").view(np.ndarray)
 
         postings = sparse.csr_matrix((arr("post_data"), arr("post_indices"), arr("post_indptr")),
                                      shape=(len(grams), len(info["keys"])), copy=False)

@@ -50,7 +50,7 @@ THRESHOLDS: dict[str, float] = {"ICD10CM": 0.90, "MESH": 0.75, "DRUGBANK": 0.75}
 _KIND = {"condition": MESH_DISEASE, "drug": MESH_DRUG}
 MAX_MENTION = 160  # characters looked up; a longer span is cut (it is never a single concept)
 TOP = 3  # codes per system
-_CANDIDATES = 12
+_CANDIDATES = 6
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,15 @@ def _synonyms() -> dict[str, list[_Synonym]]:
     return table
 
 
-@lru_cache(maxsize=1)
-def _rewrites() -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
-    return [(re.compile(r["pattern"], re.I), r["to"], frozenset(r["systems"]))
-            for r in rules.load("concept_synonyms")["rewrites"]]
+@lru_cache(maxsize=None)
+def _rewrites(system: str) -> tuple[re.Pattern[str] | None, list[tuple[re.Pattern[str], str]]]:
+    """A system's rewrites, and one pattern that matches where any of them does (most forms
+    match none, and one search then costs what 80 would)."""
+    table = [r for r in rules.load("concept_synonyms")["rewrites"] if system in r["systems"]]
+    if not table:
+        return None, []
+    either = "|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', r['pattern'])})" for r in table)
+    return re.compile(either, re.I), [(re.compile(r["pattern"], re.I), r["to"]) for r in table]
 
 
 # "positive HIV test", "hepatitis B serology": a test that names the condition it detects
@@ -138,6 +143,7 @@ class Linker:
             system: index_of_terms(self.index, system, pairs)
             for system, pairs in (extra_terms or {}).items()}
         self._cache: dict[tuple, list[Code]] = {}
+        self._searched: dict[tuple, list[tuple[int, float]]] = {}
         self.cache_size = cache_size
         self.lookups = 0
         self.hits = 0
@@ -229,10 +235,12 @@ class Linker:
                 names = [form.means[system]] if system in form.means else \
                     [form.means["*"]] if "*" in form.means else []
             else:
-                for pattern, target, systems in _rewrites():
-                    match = pattern.match(form.text) if system in systems else None
-                    if match:
-                        names.insert(0, target.format(**match.groupdict()))
+                either, rewrites = _rewrites(system)
+                if either is not None and either.match(form.text):
+                    for pattern, target in rewrites:
+                        match = pattern.match(form.text)
+                        if match:
+                            names.insert(0, target.format(**match.groupdict()))
             candidates += names
             if form.search:
                 fuzzy += names
@@ -256,10 +264,10 @@ class Linker:
         best: dict[tuple[int, int], float] = {}
         vocabulary = self.index.systems[system]
         for k in dict.fromkeys(keys.key(form) for form in fuzzy):
-            if k in _generic_heads():
-                continue
+            if k in _generic_heads() or (system == "ICD10CM" and " " not in k):
+                continue  # one word reaches 0.90 in ICD-10-CM only by being its name
             for which, ix in enumerate(indexes):
-                for row, score in search(self.index, ix, k, _CANDIDATES) if k else ():
+                for row, score in self._search(which, ix, k) if k else ():
                     if score > best.get((which, row), 0.0):
                         best[(which, row)] = score
         threshold = self.thresholds.get(system, 1.0)
@@ -275,10 +283,21 @@ class Linker:
             pairs.extend((ix.codes[c], round(score, 4)) for c in order)
         return self._codes(system, pairs)
 
+    def _search(self, which: int, ix: SystemIndex, k: str) -> list[tuple[int, float]]:
+        """``search``, remembered by (index, key): mentions written differently ("history of
+        X", "X") share their barest key."""
+        cache_key = (which, ix.system, k)
+        found = self._searched.get(cache_key)
+        if found is None:
+            if len(self._searched) >= self.cache_size:
+                self._searched.clear()
+            found = self._searched[cache_key] = search(self.index, ix, k, _CANDIDATES)
+        return found
+
     def _fallback(self, system: str, forms: list[_Form], label: str) -> list[Code]:
         """When the mention as a whole has no code: each of its coordinated parts, with the
         head they share ("hepatic or renal impairment" -> "hepatic impairment", "renal
-        impairment"), scored 0.95 of their own; else the mention without its first one or two
+        impairment"), exactly, scored 0.95 of their own; else the mention without its first one or two
         words, exactly ("unremitting diarrhea" -> "diarrhea", score 0.9), unless only a
         generic head is left ("psychotic features") or, in MeSH, a descriptor that is not a
         disease (a drug, for drugs): "depressed mood" is not "Affect"."""
@@ -288,7 +307,7 @@ class Linker:
         text = barest[-1]
         parts = _conjuncts(text)
         if len(parts) > 1:
-            per_part = [self._system(system, self._forms(part, None), kind=_KIND.get(label))
+            per_part = [self._system(system, self._forms(part, None), exact_only=True)
                         for part in parts]
             merged = [c for rank in range(self.top) for codes in per_part
                       for c in codes[rank:rank + 1]]

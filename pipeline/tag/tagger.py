@@ -7,6 +7,7 @@ says so once.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Iterable
@@ -23,7 +24,8 @@ from pipeline.train import MODEL_NAME, RULES_ONLY, default_model
 __all__ = ["EntityTagger", "abbreviations", "default_model", "RULES_ONLY"]
 
 OWN_COMPONENTS = ("elig_constraints", "elig_abbreviations", "elig_context")
-# Criteria remembered per process, by exact text (about 1-2 KB each, so at most ~60 MB).
+# Criteria remembered per process, by exact text (about 1-2 KB each, so at most ~60 MB);
+# $ELIG_CRITERION_CACHE (or parse --criterion-cache) sets another number, 0 turns it off.
 CRITERION_CACHE = 30_000
 _BARE = {"trial_id": "", "criterion_id": "", "start": 0}
 
@@ -62,7 +64,7 @@ class EntityTagger:
 
     def __init__(self, model: str | Path | None = None, batch_size: int = 256,
                  quiet: bool = False, link: bool = True,
-                 cache_size: int = CRITERION_CACHE) -> None:
+                 cache_size: int | None = None) -> None:
         from pipeline.linking import load_linker
         from pipeline.tag.nlp import build_nlp
 
@@ -81,7 +83,8 @@ class EntityTagger:
         self.linker = load_linker() if link else None
         # criterion text -> (entity rows at offset 0, abbreviation pairs): repeated criteria
         self._seen: dict[str, tuple[list[Row], tuple]] = {}
-        self.cache_size = cache_size
+        self.cache_size = (int(os.environ.get("ELIG_CRITERION_CACHE", CRITERION_CACHE))
+                           if cache_size is None else cache_size)
         self.repeated = 0  # criteria answered from it
 
     def __call__(self, source_text: str, criteria: list[Row]) -> list[Row]:
