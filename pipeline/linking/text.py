@@ -53,6 +53,7 @@ def _singular(word: str) -> str:
     return word[:-1]
 
 
+@lru_cache(maxsize=131072)
 def key(text: str) -> str:
     """Lookup key: words in order, filler words dropped."""
     kept = [w for w in words(text) if w not in _FILLER]
