@@ -189,7 +189,7 @@ def index_of_terms(index: ConceptIndex, system: str,
     postings = vectors.T.tocsr()
     bag_row: dict[str, int] = {}
     for row, k in enumerate(key_list):
-        bag_row.setdefault(" ".join(sorted(k.split())), row)
+        bag_row.setdefault(keys.unordered(k), row)
     return SystemIndex(system, codes, codes, np.zeros(len(codes), dtype=np.int16),
                        [None] * len(codes), key_list, {k: n for n, k in enumerate(key_list)},
                        bag_row, np.array(indptr, dtype=np.int64),
@@ -349,7 +349,7 @@ def load_index(path: Path | None = None, build: bool = True) -> ConceptIndex:
         key_list = info["keys"]
         bag_row: dict[str, int] = {}
         for row, k in enumerate(key_list):
-            bag_row.setdefault(" ".join(sorted(k.split())), row)
+            bag_row.setdefault(keys.unordered(k), row)
         systems[system] = SystemIndex(
             system, info["codes"], info["names"], np.asarray(arr("specificity")),
             info["chapters"], key_list, {k: n for n, k in enumerate(key_list)}, bag_row,

@@ -256,7 +256,7 @@ class Linker:
                 row = ix.key_row.get(k) if k else None
                 score = 1.0
                 if row is None and k:
-                    row = ix.bag_row.get(" ".join(sorted(k.split())))
+                    row = ix.bag_row.get(keys.unordered(k))
                     score = 0.97
                 if row is not None:
                     return self._codes(system, [(ix.codes[c], score) for c in ix.concepts_of(row)])

