@@ -163,3 +163,87 @@ def test_pubtator_mentions_get_long_forms_as_trials_do(tmp_path: Path) -> None:
     (mention,) = read_pubtator(path)
     assert mention.ids == ("D013921",)
     assert mention.long_form.lower() == "heparin-induced thrombocytopenia"
+
+
+# ------------------------------------------------------------------ sieves (linking/sieves.py)
+def best(text: str, system: str, long_form: str | None = None) -> str | None:
+    from pipeline.linking import load_linker
+
+    codes = load_linker().link(text, "condition", long_form)
+    return next((c.code for c in codes if c.system == system), None)
+
+
+@pytest.mark.parametrize("text, system, code", [
+    # the agent removed, MeSH's own drug-induced descriptor first
+    ("levodopa-induced dyskinesia", "MESH", "D004409"),  # Dyskinesia, Drug-Induced
+    ("cocaine-induced mood disorder", "MESH", "D019970"),  # Cocaine-Related Disorders
+    ("COVID-related symptoms", "ICD10CM", "U07.1"),  # the agent is the condition
+    ("anemia due to chemotherapy", "ICD10CM", "D64.9"),
+    ("steroid-induced diabetes", "ICD10CM", "E08-E13"),
+    # an organ and a generic head: the organ's disease; a toxicity: its toxic disease
+    ("renal damage", "MESH", "D007674"),  # Kidney Diseases
+    ("renal damage", "ICD10CM", "N28.9"),
+    ("cardiac complications", "MESH", "D006331"),  # Heart Diseases
+    ("GI toxicity", "MESH", "D005767"),  # Gastrointestinal Diseases
+    ("structural lesions of the brain", "MESH", "D001927"),  # Brain Diseases
+    ("hepatic toxicity", "MESH", "D056486"),  # Chemical and Drug Induced Liver Injury
+    ("hepatotoxicity", "ICD10CM", "K71"),  # Toxic liver disease
+    ("nephrotoxicity", "MESH", "D007674"),
+    # an organ named another way
+    ("ocular pain", "MESH", "D058447"),  # Eye Pain
+    ("artery calcification", "MESH", "D061205"),  # Vascular Calcification
+    # an adjective as the noun of its condition
+    ("cataleptic", "MESH", "D002375"),  # Catalepsy
+    ("edematous", "ICD10CM", "R60.9"),
+    ("dystonic", "MESH", "D004421"),
+    ("HIV-infected", "ICD10CM", "B20"),
+    # "signs of X", "X-like", a function lost, a generic last word
+    ("signs of heart failure", "ICD10CM", "I50"),
+    ("obsessive-compulsive-like behaviors", "MESH", "D009771"),
+    ("memory deficiency", "MESH", "D008569"),  # Memory Disorders
+    ("impaired consciousness", "MESH", "D003244"),  # Consciousness Disorders
+    ("peptic ulcer disease", "ICD10CM", "K27"),
+    ("acute illness", "MESH", "D000208"),  # Acute Disease: illness and disease for each other
+    ("psychiatric disorder making participation unsafe", "MESH", "D001523"),  # clause cut off
+    ("pulmonary emboli", "ICD10CM", "I26"),  # a Latin plural as the condition it names
+    ("endocrinopathy", "MESH", "D004700"),  # Endocrine System Diseases
+    # British spellings
+    ("dyspnoea", "MESH", "D004417"), ("goitre", "MESH", "D006042"),
+])
+def test_sieves_code_what_no_name_says_exactly(text: str, system: str, code: str) -> None:
+    assert best(text, system) == code, (text, system, best(text, system))
+
+
+def test_sieves_keep_away_from_what_they_do_not_mean() -> None:
+    from pipeline.linking import sieves
+
+    assert sieves.organ("liver transplant complications", "MESH") == []  # no organ disease
+    assert sieves.cause("treatment-related adverse events") == []  # only a generic head left
+    assert sieves.head_dropped("psychiatric disorder") == []  # an adjective names nothing
+    assert sieves.function_loss("memory deficits") == ["memory disorders", "memory diseases"]
+    # no lone word searched approximately: "gynecologic" is not *Genital Neoplasms, Female*,
+    # "episodes" not *Mania*
+    assert sieves.cores("gynecologic related disorders") == []
+    assert best("Cold/stress triggered episodes", "MESH") is None
+    assert best("congenital disease", "MESH") == "D009358"  # "congenital disorder", exactly
+    # "X disorders" is MeSH's wording; in ICD-10-CM "sensory disorders" is an eyelid code
+    assert best("sensory impairment", "MESH") == "D012678"
+    assert best("sensory impairment", "ICD10CM") is None
+
+
+def test_fallback_reads_the_long_form_too() -> None:
+    # "RIHA" is nothing itself; its long form, without the drug, is a hemolytic anemia
+    assert best("RIHA", "MESH", "ribavirin-induced hemolytic anemia") == "D000743"
+    assert best("NIN", "MESH", "nicotine-induced nystagmus") == "D009759"  # searched core
+
+
+def test_a_condition_is_never_coded_as_a_drug_descriptor() -> None:
+    from pipeline.linking.linker import Linker
+    from pipeline.linking import load_linker
+
+    # extra names mix drugs and diseases (the evaluation's training mentions): "PCP" is
+    # phencyclidine as a chemical, Pneumocystis pneumonia as a condition
+    linker = Linker(index=load_linker().index, extra_terms={"MESH": [("PCP", "D010622")]})
+    codes = linker.link("PCP", "condition", "Pneumocystis pneumonia")
+    assert next(c.code for c in codes if c.system == "MESH") == "D011020"
+    assert linker.link("PCP", "drug")[-1].code == "D010622"

@@ -11,10 +11,21 @@ For each vocabulary a label is coded in (``LABEL_SYSTEMS``), a mention is looked
    words in another order — score 1.0 (0.97 for another order). Where one name belongs to
    several codes, the least specific comes first ("Diabetes mellitus" is the block E08-E13,
    not a leaf under it);
-3. **approximate**: cosine of character-trigram TF-IDF vectors against every name of the
-   vocabulary, searched exactly (a sparse product over the n-grams' postings). A code is given
-   only at or above the system's threshold (``THRESHOLDS``, chosen on a validation part of the
-   training mentions, see ``evaluate/linking.py``).
+3. **sieves** (conditions only, ``sieves.py``): what a form may be looked up as instead, each
+   exactly, the first found wins (score 0.9): the agent removed ("cisplatin-induced X" -> X,
+   MeSH's "drug-induced X" first), an organ and a generic head as the organ's disease ("renal
+   damage" -> *Kidney Diseases*, "hepatotoxicity" -> *Chemical and Drug Induced Liver Injury*),
+   a lost function as its disorders (MeSH: "memory deficits" -> *Memory Disorders*), an organ
+   named another way ("ocular pain" -> "eye pain"), an adjective as its noun ("dystonic" ->
+   dystonia), "signs of X" / "X-like" -> X, a generic last word dropped ("peptic ulcer
+   disease"); in MeSH only descriptors of the mention's kind;
+4. **approximate**: cosine of character-trigram TF-IDF vectors against every name of the
+   vocabulary, searched exactly (a sparse product over the n-grams' postings), for the forms
+   and their cores ("nicotine-induced nystagmus" -> "nystagmus"). A code is given only at or
+   above the system's threshold (``THRESHOLDS``, chosen on a validation part of the training
+   mentions, see ``evaluate/linking.py``);
+5. **parts and heads** (``_fallback``): the coordinated parts, else the words after the first
+   one or two, exactly, of the mention and of its long form.
 
 Measurements are coded through the lexicon's concept (the typed rows' ``concept`` column, or
 the lexicon run on the mention) and the LOINC table, never approximately.
@@ -29,7 +40,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline import rules
-from pipeline.linking import text as keys
+from pipeline.linking import sieves, text as keys
 from pipeline.linking.vocab import MESH_DISEASE, MESH_DRUG
 from pipeline.linking.index import ConceptIndex, SystemIndex, index_of_terms, load_index, search
 
@@ -182,7 +193,10 @@ class Linker:
             found = []
             kind = _KIND.get(label)
             for system in systems:
-                found += (self._system(system, forms, kind=kind)
+                found += (self._system(system, forms, exact_only=True, kind=kind)
+                          or (self._sieved(system, forms, kind) if label == "condition" else [])
+                          or self._system(system, forms + self._cores(forms, label),
+                                          kind=kind, exact=False)
                           or self._fallback(system, forms, label))
         if len(self._cache) >= self.cache_size:
             self._cache.clear()  # bounded: a registry's mentions repeat within a run's start
@@ -222,7 +236,7 @@ class Linker:
         return forms
 
     def _system(self, system: str, forms: list[_Form], exact_only: bool = False,
-                kind: int | None = None) -> list[Code]:
+                kind: int | None = None, exact: bool = True) -> list[Code]:
         """Codes of the forms in one system: exact names first, else the nearest names above
         the system's threshold — in MeSH only descriptors of the mention's ``kind`` (disease or
         drug): "illness" is not "Cost of Illness"; a generic word alone ("disorder") is never
@@ -249,7 +263,7 @@ class Linker:
                 fuzzy += names
         # exact, in the order of the forms (extra names before the vocabulary's)
         indexes = [ix for ix in (self.extra.get(system), self.index.systems[system]) if ix]
-        for ix in indexes:
+        for ix in indexes if exact else ():
             # extra names are usage: the text as written first, then curated synonyms
             for form in (written + candidates if ix is not indexes[-1] else candidates):
                 k = keys.key(form)
@@ -259,7 +273,14 @@ class Linker:
                     row = ix.bag_row.get(keys.unordered(k))
                     score = 0.97
                 if row is not None:
-                    return self._codes(system, [(ix.codes[c], score) for c in ix.concepts_of(row)])
+                    codes = [ix.codes[c] for c in ix.concepts_of(row)]
+                    if kind is not None and system == "MESH" and ix is not indexes[-1]:
+                        # extra names (usage) mix kinds: a condition is no drug descriptor, a
+                        # drug no disease one ("PCP": phencyclidine, or Pneumocystis pneumonia)
+                        other = MESH_DRUG if kind == MESH_DISEASE else MESH_DISEASE
+                        codes = [c for c in codes if self._specificity["MESH"].get(c) != other]
+                    if codes:
+                        return self._codes(system, [(c, score) for c in codes])
         threshold = self.thresholds.get(system, 1.0)
         if exact_only or threshold > 1.0:
             return []
@@ -282,9 +303,46 @@ class Linker:
             concepts = ix.concepts_of(row)
             if kind is not None and system == "MESH" and ix is vocabulary:
                 concepts = [c for c in concepts if ix.specificity[c] == kind]
+            elif kind is not None and system == "MESH":  # extra names: not the other kind
+                other = MESH_DRUG if kind == MESH_DISEASE else MESH_DISEASE
+                concepts = [c for c in concepts
+                            if self._specificity["MESH"].get(ix.codes[c]) != other]
             order = sorted(concepts, key=lambda c: ix.specificity[c])
             pairs.extend((ix.codes[c], round(score, 4)) for c in order)
         return self._codes(system, pairs)
+
+    @staticmethod
+    def _cores(forms: list[_Form], label: str) -> list[_Form]:
+        """The searched forms' cores (``sieves.cores``: "nicotine-induced nystagmus" ->
+        "nystagmus"), searched approximately beside them; conditions only."""
+        if label != "condition":
+            return []
+        return [_Form(core, None, True) for form in forms if form.search and form.means is None
+                for core in sieves.cores(form.text)]
+
+    def _sieved(self, system: str, forms: list[_Form], kind: int | None) -> list[Code]:
+        """Codes of what the sieves make of the forms as written (``sieves.sieve_names``:
+        the cause removed, an organ's disease, an adjective's noun, "X-like" -> X), exactly,
+        the first that has any, scored 0.9 of their own; in MeSH only descriptors of the
+        mention's kind."""
+        seen: set[str] = set()
+        for form in forms:
+            if form.means is not None:
+                continue
+            for name in sieves.sieve_names(form.text, system):
+                if name in seen:
+                    continue
+                seen.add(name)
+                # a generic word left once qualifiers are stripped ("systemic illness") is none
+                named = [f for f in self._forms(name, None)
+                         if keys.key(f.text) not in _generic_heads()]
+                found = self._system(system, named, exact_only=True) if named else []
+                if system == "MESH" and kind is not None:
+                    found = [c for c in found if self._specificity["MESH"].get(c.code) == kind]
+                if found:
+                    return self._codes(system, [(c.code, round(c.score * 0.9, 4))
+                                                for c in found])
+        return []
 
     def _search(self, which: int, ix: SystemIndex, k: str) -> list[tuple[int, float]]:
         """``search``, remembered by (index, key): mentions written differently ("history of
@@ -300,18 +358,27 @@ class Linker:
     def _fallback(self, system: str, forms: list[_Form], label: str) -> list[Code]:
         """When the mention as a whole has no code: each of its coordinated parts, with the
         head they share ("hepatic or renal impairment" -> "hepatic impairment", "renal
-        impairment"), exactly, scored 0.95 of their own; else the mention without its first one or two
-        words, exactly ("unremitting diarrhea" -> "diarrhea", score 0.9), unless only a
+        impairment"), exactly, scored 0.95 of their own; else the mention without its first one
+        or two words, exactly ("unremitting diarrhea" -> "diarrhea", score 0.9), unless only a
         generic head is left ("psychotic features") or, in MeSH, a descriptor that is not a
-        disease (a drug, for drugs): "depressed mood" is not "Affect"."""
-        barest = [f.text for f in forms if f.search and f.means is None]
-        if not barest:
-            return []
-        text = barest[-1]
+        disease (a drug, for drugs): "depressed mood" is not "Affect". The long form's barest
+        form is tried first, then the mention's: "RIHA" is nothing, "ribavirin-induced
+        hemolytic anemia" without its first words is."""
+        for text in dict.fromkeys(f.text for f in forms if f.search and f.means is None):
+            found = self._fallback_of(system, text, label)
+            if found:
+                return found
+        return []
+
+    def _fallback_of(self, system: str, text: str, label: str) -> list[Code]:
         parts = _conjuncts(text)
         if len(parts) > 1:
-            per_part = [self._system(system, self._forms(part, None), exact_only=True)
-                        for part in parts]
+            kind = _KIND.get(label)
+            per_part = []
+            for part in parts:
+                forms = self._forms(part, None)
+                per_part.append(self._system(system, forms, exact_only=True, kind=kind) or (
+                    self._sieved(system, forms, kind) if label == "condition" else []))
             merged = [c for rank in range(self.top) for codes in per_part
                       for c in codes[rank:rank + 1]]
             return self._codes(system, [(c.code, round(c.score * 0.95, 4)) for c in merged])

@@ -24,7 +24,10 @@ _SPELLING = (("tumour", "tumor"), ("oesophag", "esophag"), ("oedema", "edema"),
              ("diarrhoea", "diarrhea"), ("oestr", "estr"), ("paed", "ped"), ("foet", "fet"),
              ("coeliac", "celiac"), ("aemia", "emia"), ("aemic", "emic"), ("uraem", "urem"),
              ("glycaem", "glycem"), ("behaviour", "behavior"), ("colour", "color"),
-             ("sulph", "sulf"), ("leucopen", "leukopen"), ("leucocyt", "leukocyt"))
+             ("sulph", "sulf"), ("leucopen", "leukopen"), ("leucocyt", "leukocyt"),
+             ("leucaem", "leukem"), ("pnoea", "pnea"), ("rrhoea", "rrhea"), ("goitre", "goiter"),
+             ("anaesth", "anesth"), ("gynaec", "gynec"), ("faec", "fec"), ("ageing", "aging"),
+             ("fibre", "fiber"), ("centre", "center"), ("labour", "labor"))
 _SPELLING_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _SPELLING))
 _SPELLING_MAP = dict(_SPELLING)
 # Words that carry no meaning for a lookup, in a name or a mention.
