@@ -289,26 +289,53 @@ def evaluate_linking_command(
 def evaluate_chia_command(
     path: Annotated[Optional[Path], typer.Argument(help="Chia brat folder")] = None,
     model: Annotated[Optional[Path], typer.Option(help="spaCy pipeline directory")] = None,
-    split: Annotated[str, typer.Option(help="all files, or only the dev trials")] = "all",
+    split: Annotated[str, typer.Option(
+        help="all files, the dev trials, or the training trials (train)")] = "all",
     logic: Annotated[bool, typer.Option(
-        help="also score criteria.logic against Chia's OR and AND (tags the files again)")] = True,
+        help="also score criteria.logic against Chia's OR and AND")] = True,
+    negation: Annotated[bool, typer.Option(
+        help="also score negated/exception against Chia's Has_negation")] = True,
+    show: Annotated[int, typer.Option(
+        help="list this many negation misses and false alarms")] = 0,
 ) -> None:
-    """Strict and relaxed P/R/F1 of the NER model per label on Chia brat files, then the
-    logic trees' OR precision/recall/F1 and AND recall (ours and the baseline)."""
+    """Strict and relaxed P/R/F1 of the NER model per label on Chia brat files, then negation
+    P/R/F1 of the tagger's entity rows against Has_negation, then the logic trees' OR
+    precision/recall/F1 and AND recall (ours and the baseline)."""
     from pipeline.evaluate.chia import evaluate_chia
     from pipeline.train import MODEL_DIR
 
-    if split not in ("all", "dev"):
-        _fail(f"--split {split}: use all or dev")
+    if split not in ("all", "dev", "train"):
+        _fail(f"--split {split}: use all, dev or train")
     model = model or MODEL_DIR
     if not (model / "config.cfg").is_file():
         _fail(f"--model {model}: not a directory holding a spaCy pipeline")
     folder = _shared(path, "chia")
     for line in evaluate_chia(folder, model, split).lines():
         typer.echo(line)
+    if not (logic or negation):
+        return
+    import pipeline
+    from pipeline.evaluate import logic as logic_eval
+    from pipeline.evaluate.negation import (NegationReport, format_report, negated_ids,
+                                            score_negation)
+    from pipeline.train.brat import chia_folder
+
+    tagger = pipeline.load_tagger(str(model), quiet=True)
+    files = logic_eval.read_logic_folder(folder, split)
+    predicted = logic_eval._predict(files, tagger)  # the tagger's entity rows, tagged once
+    if negation:
+        ann = chia_folder(folder)
+        negated = {f.name: negated_ids(ann / f"{f.name}.txt") for f in files}
+        report = score_negation(files, predicted, negated,
+                                NegationReport(split, logic_eval._shown(tagger.model)))
+        typer.echo("")
+        for line in format_report(report, show):
+            typer.echo(line)
     if logic:
         typer.echo("")
-        _echo_logic(folder, split, str(model))
+        scores = logic_eval.evaluate_logic(folder, split, predicted=predicted)
+        scores.model = logic_eval._shown(tagger.model)
+        typer.echo(logic_eval.format_report(scores))
 
 
 def _echo_logic(folder: Path, split: str, model: str | None) -> None:

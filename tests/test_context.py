@@ -6,14 +6,17 @@ import pytest
 
 from pipeline.tag.tagger import EntityTagger, abbreviations
 
+FLAGS = ("negated", "historical", "hypothetical", "exception")
+
 
 @pytest.fixture(scope="module")
 def tag():
     tagger = EntityTagger("rules", quiet=True)
 
-    def run(text: str) -> dict[str, dict[str, bool]]:
+    def run(text: str, as_list: bool = False):
         criterion = {"trial_id": "T", "criterion_id": "T:1", "start": 0, "text": text}
-        return {row["text"]: row for row in tagger.tag_criteria([criterion])}
+        rows = tagger.tag_criteria([criterion])
+        return rows if as_list else {row["text"]: row for row in rows}
 
     return run
 
@@ -29,23 +32,26 @@ def test_context_not_pregnant_is_negated(tag) -> None:
 
 
 def test_context_hypothetical_plans(tag) -> None:
-    rows = tag("plan to receive any vaccine during the study period")
-    assert rows["during the study period"]["hypothetical"]
     rows = tag("Female/male who is pregnant or who intends to give birth")
     assert rows["give birth"]["hypothetical"] and not rows["pregnant"]["hypothetical"]
 
 
-def test_context_historical_and_prior(tag) -> None:
+def test_context_flags_never_go_to_windows_or_values(tag) -> None:
+    # the cue qualifies the concept; a time window or a value carries no context flag
+    rows = tag("plan to receive any vaccine during the study period")
+    assert not any(rows["during the study period"][c] for c in FLAGS)
     rows = tag("Major surgery had been performed within 4 weeks prior to the start of the study")
-    window = rows["within 4 weeks prior to the start of the study"]
-    assert window["historical"] and not window["negated"]
+    assert not any(rows["within 4 weeks prior to the start of the study"][c] for c in FLAGS)
+    rows = tag("Not pregnant; hemoglobin ≥ 10 g/dL")
+    assert rows["pregnant"]["negated"] and not rows["hemoglobin"]["negated"]  # ";" ends it
+    assert not any(rows["≥ 10 g/dL"][c] for c in FLAGS)
 
 
 def test_context_exception_scope(tag) -> None:
-    rows = tag("ALT ≤ 2.5 x ULN except ALT ≤ 5 x ULN in case of liver metastases")
-    values = {k: v for k, v in rows.items() if v["label"] == "value"}
-    assert values["≤ 2.5 x ULN"]["exception"] is False
-    assert values["≤ 5 x ULN"]["exception"] is True
+    rows = tag("ALT ≤ 2.5 x ULN except ALT ≤ 5 x ULN in case of liver metastases", as_list=True)
+    alt = [r["exception"] for r in rows if r["label"] == "measurement"]
+    assert alt == [False, True]  # the second ALT is the exception; its value is not flagged
+    assert [r["exception"] for r in rows if r["label"] == "value"] == [False, False]
 
 
 def test_context_exclusion_section_is_not_negation(tag) -> None:

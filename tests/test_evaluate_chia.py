@@ -54,12 +54,21 @@ def test_evaluate_chia_accumulates_documents_and_prints_every_label() -> None:
 
 def test_evaluate_chia_cli_on_the_tiny_sample() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "evaluate", "chia", str(FIXTURES / "chia_tiny")],
+        [sys.executable, "-m", "pipeline", "evaluate", "chia", str(FIXTURES / "chia_tiny"),
+         "--show", "2"],
         cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "chia: 6 files" in result.stdout
     micro = next(line for line in result.stdout.splitlines() if line.startswith("micro"))
     assert float(micro.split()[5]) > 0.3  # strict F1 of the shipped model on six documents
+    # then negation against Has_negation (7 relations in these files; scopes make 11 entities)
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("negation on chia all:"))
+    assert " 11 negated (Has_negation)" in header
+    scores = next(line for line in lines if line.startswith("negation P")).split()
+    assert 0.0 < float(scores[6]) <= 1.0  # F1
+    assert any(line.startswith("misses (") for line in lines)
+    assert any(line.startswith("false alarms (") for line in lines)
     # then the logic trees' scores on the same files: ours and the baseline, both leaf kinds
     assert "logic on chia all: 6 files" in result.stdout
     rows = [line.split()[:2] for line in result.stdout.splitlines()

@@ -36,7 +36,9 @@ def test_tagger_seed_windows_and_anchors(seed_entities: pd.DataFrame) -> None:
     assert set(past.window_end_days) == {0.0}
     during = temporal[temporal.text == "during the study period"]
     assert during[["window_start_days", "anchor"]].values.tolist() == [[0.0, "enrollment"]]
-    assert during.hypothetical.all()
+    # "plan to receive any vaccine during the study period": the plan is the vaccine's; a time
+    # window never carries a context flag
+    assert not during.hypothetical.any()
 
 
 def test_tagger_seed_pregnancy_test_not_negated(seed_entities: pd.DataFrame) -> None:

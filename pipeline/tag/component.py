@@ -27,6 +27,11 @@ RULE_WINS = {"value": {"value", "age"}, "temporal": {"temporal"},
 # What an NER condition span often stops short of: "hepatitis| C", "diabetes| type 2".
 _CONDITION_TAIL = re.compile(r"[ \t]+(?:[A-E]\b(?![-/.]\w)|type[ \t]+(?:[12]|I{1,2})\b)")
 _TAIL_HEADS = ("hepatitis", "diabetes", "diabetes mellitus", "influenza")
+# What an NER span often takes in with its concept: a negation cue glued on by a hyphen
+# ("drug-naive", "drug-free"). Cut off, it is a cue again (context.json) for the concept.
+_CUE_TAILS = ("-naive", "-naïve", "-free")
+# Short forms whose full stop ends no sentence (spaCy keeps "e.g." and "i.e." whole already).
+_SHORT_FORMS = frozenset({"excl", "incl", "approx", "vs"})
 
 ABBREVIATION_CUE = re.compile(r"\([^()]{0,30}?[A-Z]|[A-Z][^\s()]*[ \t]*\(")
 
@@ -85,6 +90,8 @@ class ConstraintTagger:
         for ent in doc.ents if self.read_ents else ():
             if ent.label_ == "condition" and ent.text.lower().endswith(_TAIL_HEADS):
                 ent = _with_tail(doc, ent)
+            elif len(ent) > 2 and ent.text.lower().endswith(_CUE_TAILS) and ent[-2].text == "-":
+                ent = Span(doc, ent.start, ent.end - 2, label=ent.label)  # drug|-|naive
             wins = RULE_WINS.get(ent.label_, set())
             if any(m.label in wins and s.start < ent.end and ent.start < s.end
                    for s, m in rule_spans):
@@ -114,29 +121,45 @@ def make_context(nlp: Language, name: str, span_group: str):
 class ContextComponent:
     """medspaCy ConText with our rules, run only where it can change something.
 
-    A Doc without spans, or whose text holds none of the rules' cue phrases ("no", "history
-    of", "planned", "except" …), cannot get a context flag; most criteria are one or the
-    other, and skipping them (and the sentence split ConText needs) saves most of its cost.
+    A Doc without concept spans (flags belong to concepts only), or whose text holds none of
+    the rules' cue phrases ("no", "history of", "planned", "except" …), cannot get a context
+    flag; most criteria are one or the other, and skipping them (and the sentence split ConText
+    needs) saves most of its cost.
     """
 
     def __init__(self, nlp: Language, name: str, span_group: str = SPAN_GROUP) -> None:
         from medspacy.context import ConText
         from spacy.pipeline import Sentencizer
 
-        from pipeline.tag.context import context_config, context_flags, context_rules, cue_pattern
+        from pipeline.tag.context import (context_config, context_flags, context_rules,
+                                          cue_pattern, targets)
 
         self.span_group = span_group
         self.context = ConText(nlp, name=name, **context_config(span_group))
         self.context.add(context_rules())
         self.cues = cue_pattern()
         self.flags = context_flags
+        self.targets = targets()  # only concepts get flags: values, windows, ages never do
         self.sentences = Sentencizer(punct_chars=SENTENCE_PUNCT)
 
     def __call__(self, doc: Doc) -> Doc:
-        if doc.spans.get(self.span_group) and self.cues.search(text_of(doc).lower()):
-            doc = self.context(self.sentences(doc))
-            doc._.elig_flags = self.flags(doc)
+        spans = doc.spans.get(self.span_group)
+        if not spans or not any(span.label_ in self.targets for span in spans):
+            return doc
+        text = text_of(doc)
+        if self.cues.search(text.lower()):
+            doc = self.context(_abbreviations_kept(self.sentences(doc)))
+            doc._.elig_flags = self.flags(doc, self.targets, text)
         return doc
+
+
+def _abbreviations_kept(doc: Doc) -> Doc:
+    """No sentence break after the full stop of a short form ("excl. codeine, tramadol"): the
+    sentence is a cue's widest scope."""
+    for i in range(len(doc) - 2):
+        if doc[i].lower_ in _SHORT_FORMS and doc[i + 1].text == ".":
+            doc[i + 2].is_sent_start = False
+    return doc
 
 
 @Language.factory("elig_abbreviations")

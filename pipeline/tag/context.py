@@ -5,6 +5,21 @@ requirement itself (historical, not negated) and "a negative pregnancy test" is 
 finding, not a negated one. Our rules live in ``pipeline/rules/context.json`` with one
 category -> column table; exclusion polarity stays in ``criteria.section`` and is never turned
 into negation here.
+
+Two things medspaCy does not do, done here when the flags are read (``context_flags``):
+
+* flags belong to the clinical concepts (``targets`` in the rule file: condition, drug,
+  procedure, measurement, observation, device, pregnancy), never to a value, a time window, an
+  age or a sex: "No antibiotic treatment in the last 2 weeks" negates the treatment, not the
+  window;
+* a cue's scope ends at a clause boundary between it and the span (``scope_ends``: a
+  semicolon, "or with" / "and has" before a new requirement, "including" …; for exceptions
+  also "such as" and "e.g."), at a colon unless it opens the cue's own list (``list_head``:
+  "no history of the following: …"), and at the ``)`` that closes a parenthesis the cue is
+  in: "free of active respiratory disease … or with active airways disease (asthma …)" does
+  not negate the asthma.
+
+The sentence (split at ``. ; ! ?``) stays a cue's widest scope, as in medspaCy.
 """
 
 from __future__ import annotations
@@ -16,7 +31,8 @@ from spacy.tokens import Doc
 
 from pipeline import rules
 
-__all__ = ["context_columns", "context_config", "context_flags", "context_rules", "cue_pattern"]
+__all__ = ["context_columns", "context_config", "context_flags", "context_rules", "cue_pattern",
+           "targets"]
 
 SpanKey = tuple[int, int, str]  # (start token, end token, label)
 
@@ -53,14 +69,85 @@ def context_config(span_group: str) -> dict:
     }
 
 
-def context_flags(doc: Doc) -> dict[SpanKey, frozenset[str]]:
-    """Columns set for each modified span of a Doc ConText has run on."""
+@lru_cache(maxsize=1)
+def targets() -> frozenset[str]:
+    """The span labels context flags belong to (the clinical concepts)."""
+    return frozenset(_data()["targets"])
+
+
+@lru_cache(maxsize=1)
+def _scope_ends() -> dict[str, re.Pattern[str]]:
+    """Category -> what ends a cue's scope between the cue and a span (``scope_ends``)."""
+    ends = _data().get("scope_ends", {})
+    common = ends.get("all", [])
+    return {category: re.compile("|".join(f"(?:{p})" for p in [*common, *ends.get(category, [])]),
+                                 re.IGNORECASE)
+            for category in set(_columns_by_category()) | (set(ends) - {"all"})}
+
+
+def _closes_outside(gap: str, forward: bool) -> bool:
+    """Whether the text between cue and span leaves a parenthesis the cue is inside: a ``)``
+    with no ``(`` of its own before it (cue first), or a ``(`` with no ``)`` after it (span
+    first)."""
+    depth = 0
+    for char in gap if forward else reversed(gap):
+        if char == ("(" if forward else ")"):
+            depth += 1
+        elif char == (")" if forward else "("):
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _list_head() -> re.Pattern[str]:
+    return re.compile(_data()["list_head"], re.IGNORECASE)
+
+
+def _colon_ends(gap: str, forward: bool) -> bool:
+    """Whether a colon between cue and span ends the scope: always when the span comes first
+    ("Females of childbearing potential: negative …"); after the cue, unless the colon opens
+    the cue's own list ("except: …", "no history of the following: …")."""
+    if not forward:
+        return ":" in gap
+    head = _list_head()
+    return any(not head.search(gap[:m.start()]) for m in re.finditer(":", gap))
+
+
+def in_scope(text: str, cue: tuple[int, int], span: tuple[int, int], category: str) -> bool:
+    """Whether nothing between a cue and a span (character offsets in ``text``) ends the cue's
+    scope: a colon that does not open the cue's list, a boundary of ``scope_ends``, or the end
+    of a parenthesis the cue is in."""
+    forward = cue[1] <= span[0]
+    gap = text[cue[1]:span[0]] if forward else text[span[1]:cue[0]]
+    if not gap.strip():
+        return True
+    if ":" in gap and _colon_ends(gap, forward):
+        return False
+    pattern = _scope_ends().get(category)
+    if pattern is not None and pattern.search(gap):
+        return False
+    return not _closes_outside(gap, forward)
+
+
+def context_flags(doc: Doc, labels: frozenset[str] | None = None,
+                  text: str | None = None) -> dict[SpanKey, frozenset[str]]:
+    """Columns set for each modified span of a Doc ConText has run on: spans of ``labels``
+    only (None: any label), and only where no clause boundary stands between cue and span.
+    ``text``: the Doc's text when the caller has it (``doc.text`` otherwise)."""
     graph = doc._.context_graph
     columns = _columns_by_category()
     flags: dict[SpanKey, set[str]] = {}
     for target, modifier in graph.edges if graph is not None else ():
         column = columns.get(modifier.category)
-        if column is not None:
+        if column is None or (labels is not None and target.label_ not in labels):
+            continue
+        if text is None:
+            text = doc.text
+        start, end = modifier.modifier_span
+        cue = (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))
+        if in_scope(text, cue, (target.start_char, target.end_char), modifier.category):
             flags.setdefault((target.start, target.end, target.label_), set()).add(column)
     return {key: frozenset(value) for key, value in flags.items()}
 
