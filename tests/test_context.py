@@ -95,3 +95,30 @@ def test_abbreviation_with_two_word_short_form_gets_long_form() -> None:
     tagger = EntityTagger("rules", quiet=True)
     doc = tagger.nlp("Eastern cooperative oncology group performance status (ECOG PS) of 0-1.")
     assert ("ECOG PS", "Eastern cooperative oncology group performance status") in abbreviations(doc)
+
+
+@pytest.mark.parametrize(
+    "text, pair",
+    [
+        # short forms scispaCy's candidate filter passes over: before a comma or semicolon
+        # inside the parenthesis, or written with a hyphen or slash
+        ("Left ventricular ejection fraction (LVEF, by echocardiography) < 40 %",
+         ("LVEF", "Left ventricular ejection fraction")),
+        ("History of chronic obstructive pulmonary disease (COPD; GOLD stage 3 or 4)",
+         ("COPD", "chronic obstructive pulmonary disease")),
+        ("anti-tuberculosis therapy-associated acute liver failure (ATT-ALF) in the past",
+         ("ATT-ALF", "anti-tuberculosis therapy-associated acute liver failure")),
+        # the detector's own case is unchanged
+        ("Absolute neutrophil count (ANC) >= 1500/uL", ("ANC", "Absolute neutrophil count")),
+    ],
+)
+def test_abbreviation_defined_before_a_comma_or_with_a_hyphen(text: str, pair) -> None:
+    tagger = EntityTagger("rules", quiet=True)
+    assert abbreviations(tagger.nlp(text)) == [pair]
+
+
+def test_no_definition_from_a_parenthesis_that_gives_none() -> None:
+    tagger = EntityTagger("rules", quiet=True)
+    for text in ("Patients (n = 7, HEM) were excluded", "Hepatitis B virus (HBV/HCV) infection",
+                 "Weight (kg, at screening) > 50"):
+        assert abbreviations(tagger.nlp(text)) == [], text

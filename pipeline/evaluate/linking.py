@@ -67,7 +67,7 @@ def _abbreviations(texts: dict[str, str]) -> dict[str, dict[str, str]]:
     from pipeline.tag.tagger import abbreviations
 
     nlp = build_nlp(None)
-    detector = nlp.get_pipe("elig_abbreviations").detector
+    detector = nlp.get_pipe("elig_abbreviations")  # the pipeline's own: scispaCy's and more_definitions
     found = {}
     for pmid, body in texts.items():
         doc = detector(nlp.make_doc(body))

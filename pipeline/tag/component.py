@@ -183,4 +183,45 @@ class AbbreviationComponent:
         self.detector.global_matcher.validate = False
 
     def __call__(self, doc: Doc) -> Doc:
-        return self.detector(doc) if may_define_abbreviation(text_of(doc)) else doc
+        if not may_define_abbreviation(text_of(doc)):
+            return doc
+        return more_definitions(self.detector(doc))
+
+
+# A short form as written inside a parenthesis before a comma or semicolon ("hemorrhage (HEM,
+# n = 7)") or with hyphens ("(ATT-ALF)"), which scispaCy's candidate filter passes over: words of
+# 2-9 characters only, so "ATT - ALF" (three tokens) and "(HEM, n = 7)" (six) never reach it.
+_SHORT_FORM = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+){0,3}")
+
+
+def more_definitions(doc: Doc) -> Doc:
+    """Definitions scispaCy's detector does not look for: "long form (SF, …)", "long form
+    (SF; …)" and hyphenated short forms "long form (SF-SF)"; the long form is found as the
+    detector finds it (Schwartz & Hearst's matching, scispaCy's ``find_abbreviation``)."""
+    from scispacy.abbreviation import find_abbreviation
+
+    known = {short.text for short in doc._.abbreviations}
+    for i, token in enumerate(doc):
+        if token.text != "(" or i < 1:
+            continue
+        end = i + 1  # the short form's tokens: up to a comma, semicolon or the parenthesis' end
+        while end < len(doc) and end - i <= 7 and doc[end].text not in {",", ";", ")", "("}:
+            end += 1
+        if end >= len(doc) or doc[end].text == "(" or end == i + 1:
+            continue
+        short = doc[i + 1:end]
+        if (doc[end].text == ")" and len(short) <= 3 and "-" not in short.text
+                and "/" not in short.text):
+            continue  # the detector's own case
+        text = short.text
+        if (not _SHORT_FORM.fullmatch(text) or not 2 <= len(text) <= 12 or text in known
+                or not any(c.isupper() for c in text)):
+            continue
+        letters = sum(c.isalpha() for c in text)
+        width = min(letters + 5, letters * 2)
+        found, long = find_abbreviation(doc[max(i - width, 0):i], short)
+        if long is not None:
+            found._.long_form = long
+            doc._.abbreviations.append(found)
+            known.add(text)
+    return doc
