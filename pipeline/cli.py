@@ -253,7 +253,8 @@ def train(
         _fail(str(exc))
         return
     typer.echo(f"wrote {result.out} ({result.seconds / 60:.1f} min; "
-               f"{result.lines['train']} train / {result.lines['dev']} dev lines)")
+               f"{result.lines['train']} train / {result.lines['validation']} validation lines; "
+               "checkpoint chosen on validation, scores below on dev)")
     for line in result.report.lines():
         typer.echo(line)
     typer.echo(f"speed: {result.words_per_second:,.0f} words/s (single process, dev lines)")

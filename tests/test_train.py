@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import spacy
+from spacy.tokens import DocBin
 
 from conftest import FIXTURES
 from pipeline.tag.tokenizer import blank
@@ -16,6 +17,7 @@ from pipeline.train.brat import (
     longest_first,
     read_file,
     read_folder,
+    validation_trials,
 )
 from pipeline.train.convert import SPANS_KEY, line_doc, write_docbins
 
@@ -89,10 +91,21 @@ def test_train_split_is_by_trial_and_fixed() -> None:
 
 def test_train_docbins_one_doc_per_line(tmp_path: Path) -> None:
     counts = write_docbins(blank(), TINY, tmp_path)
-    lines = {split: sum(len(f.lines) for f in read_folder(TINY, split))
-             for split in ("train", "dev")}
-    assert counts == lines
+    train = read_folder(TINY, "train")
+    held = set(validation_trials(train))
+    assert counts == {"train": sum(len(f.lines) for f in train if f.trial_id not in held),
+                      "validation": sum(len(f.lines) for f in train if f.trial_id in held)}
     assert (tmp_path / "train.spacy").stat().st_size > 0
+    # what spacy train chooses its checkpoint on: validation trials, never the dev split
+    assert len(DocBin().from_disk(tmp_path / "dev.spacy")) == counts["validation"] > 0
+
+
+def test_validation_part_is_carved_from_train_trials_only() -> None:
+    files = read_folder(TINY)
+    held = validation_trials(files)
+    assert held and not any(is_dev(t) for t in held)
+    assert set(held) < {f.trial_id for f in files if not is_dev(f.trial_id)}
+    assert validation_trials(list(reversed(files))) == held  # by hash, not by order
 
 
 @pytest.mark.slow

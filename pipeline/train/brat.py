@@ -25,7 +25,7 @@ from pathlib import Path
 
 __all__ = [
     "EVALUATED", "TYPES", "ChiaFile", "GoldSpan", "Line", "chia_folder", "dev_trials", "is_dev",
-    "longest_first", "read_file", "read_folder", "trial_of",
+    "longest_first", "read_file", "read_folder", "trial_of", "validation_trials",
 ]
 
 EVALUATED = ("condition", "drug", "procedure", "measurement", "observation", "device", "value",
@@ -34,6 +34,10 @@ TYPES = {name.capitalize(): name for name in EVALUATED}
 VARIANT = "chia_with_scope"
 SPLIT_SALT = "elig-chia-dev-v1"
 DEV_PERCENT = 20
+# The validation part, carved out of the training trials by another salted hash: training
+# chooses its checkpoint on it, so the dev split is read only for the reported score.
+VALIDATION_SALT = "elig-chia-validation-v1"
+VALIDATION_PERCENT = 12
 
 _LINE = re.compile(r"[^\r\n]+")
 _NCT = re.compile(r"NCT\d{8}")
@@ -82,6 +86,22 @@ def is_dev(trial_id: str) -> bool:
     """Fixed dev side of the split: a salted hash of the NCT id, so it never depends on order."""
     digest = hashlib.sha256(f"{SPLIT_SALT}:{trial_id}".encode("utf-8")).hexdigest()
     return int(digest[:8], 16) % 100 < DEV_PERCENT
+
+
+def _validation_rank(trial_id: str) -> int:
+    digest = hashlib.sha256(f"{VALIDATION_SALT}:{trial_id}".encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % 100
+
+
+def validation_trials(files: list[ChiaFile]) -> list[str]:
+    """The sorted validation trial ids among the training ``files`` (dev trials are never
+    among them): a salted hash of the NCT id, independent of the dev split's; at least one
+    trial whenever there are two or more, so a tiny corpus still has a part to choose on."""
+    train = sorted({f.trial_id for f in files if not is_dev(f.trial_id)})
+    chosen = [t for t in train if _validation_rank(t) < VALIDATION_PERCENT]
+    if not chosen and len(train) > 1:
+        chosen = [min(train, key=lambda t: (_validation_rank(t), t))]
+    return sorted(chosen)
 
 
 def dev_trials(files: list[ChiaFile]) -> list[str]:

@@ -92,7 +92,9 @@ dropped (2 of 26,285 in the eight types); overlapping spans: NER keeps the longe
 keeps them all (so nested gold spans cost recall). Labels are the Chia types in lower case.
 
 Split by trial: $split_rule ($n_dev dev trials, listed at the end; the others are training data).
-The training run keeps the checkpoint with the best dev F1 (spaCy's `model-best`).
+The training run keeps the checkpoint with the best F1 on a validation part carved out of the
+training trials (`brat.validation_trials`: $n_validation trials, a second salted hash), never on
+dev (spaCy's `model-best`); the dev trials are read once, for the scores below.
 
 ## Dev scores ($files files, $lines criterion lines, $words words)
 
@@ -180,6 +182,7 @@ def write_card(out: Path, nlp: Language, report: ChiaReport, speed: float, comma
         spacy_version=nlp.meta.get("spacy_version", ""), pipeline=", ".join(nlp.pipe_names),
         labels=", ".join(EVALUATED), variant=VARIANT, citation=CHIA_CITATION,
         split_rule=f"`{SPLIT_RULE}`", n_dev=len(trials), files=report.files,
+        n_validation=len(nlp.meta.get("chia_validation", {}).get("trials", [])),
         lines=report.lines_, words=f"{report.words:,}", table=score_table(report),
         speed=f"{speed:,.0f}", command=command or "python -m pipeline train",
         train_minutes=f"{train_seconds / 60:.0f}", experiments=EXPERIMENTS.strip(),

@@ -15,7 +15,8 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 
-from pipeline.train.brat import ChiaFile, GoldSpan, Line, longest_first, read_folder
+from pipeline.train.brat import (ChiaFile, GoldSpan, Line, longest_first, read_folder,
+                                 validation_trials)
 
 __all__ = ["SPANS_KEY", "line_doc", "write_docbins"]
 
@@ -55,13 +56,20 @@ def docs(nlp: Language, files: Iterable[ChiaFile]) -> Iterable[Doc]:
 
 
 def write_docbins(nlp: Language, data: Path, out: Path) -> dict[str, int]:
-    """``train.spacy`` and ``dev.spacy`` in ``out`` from the Chia folder ``data``; line counts."""
+    """``train.spacy`` and ``dev.spacy`` in ``out`` from the Chia folder ``data``; line counts.
+
+    ``dev.spacy`` — what ``spacy train`` scores its checkpoints on — holds the *validation*
+    trials carved out of the training trials (``brat.validation_trials``), never the dev split:
+    the dev split is scored once, after training, for the reported figures."""
     out.mkdir(parents=True, exist_ok=True)
+    train = read_folder(data, "train")
+    held = set(validation_trials(train))
     counts = {}
-    for split in ("train", "dev"):
+    for name, files in (("train", [f for f in train if f.trial_id not in held]),
+                        ("validation", [f for f in train if f.trial_id in held])):
         bin_ = DocBin(store_user_data=False)
-        for doc in docs(nlp, read_folder(data, split)):
+        for doc in docs(nlp, files):
             bin_.add(doc)
-        bin_.to_disk(out / f"{split}.spacy")
-        counts[split] = len(bin_)
+        bin_.to_disk(out / f"{'dev' if name == 'validation' else name}.spacy")
+        counts[name] = len(bin_)
     return counts

@@ -19,7 +19,8 @@ import spacy
 from pipeline.evaluate.chia import ChiaReport, evaluate_chia, words_per_second
 from pipeline.tag.tokenizer import blank
 from pipeline.train import DEFAULT_CONFIG, MODEL_NAME
-from pipeline.train.brat import read_folder
+from pipeline.train.brat import (VALIDATION_PERCENT, VALIDATION_SALT, read_folder,
+                                 validation_trials)
 from pipeline.train.card import update_meta, write_card
 from pipeline.train.convert import write_docbins
 
@@ -60,7 +61,8 @@ def run_spacy_train(config: Path, corpus: Path, output: Path,
 
 def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite: bool = False,
                 overrides: dict[str, Any] | None = None, command: str = "") -> TrainResult:
-    """Train on the train trials of ``data``, save the best model to ``out``, score it on dev."""
+    """Train on the train trials of ``data`` (the checkpoint chosen on their validation part),
+    save the best model to ``out``, score it on dev."""
     _check_out(out, overwrite)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="elig-train-") as scratch:
@@ -74,6 +76,9 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
     report.model = str(out)
     speed = words_per_second(nlp, [line.text for chia in dev for line in chia.lines])
     update_meta(nlp, report, speed, dev, name=out.name or MODEL_NAME)
+    nlp.meta["chia_validation"] = {  # the trials the checkpoint was chosen on
+        "rule": f"train trials with sha256('{VALIDATION_SALT}:' + NCT id)[:8] % 100 < "
+                f"{VALIDATION_PERCENT}", "trials": validation_trials(read_folder(data, "train"))}
     if out.exists():
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
