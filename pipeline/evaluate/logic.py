@@ -36,14 +36,13 @@ chosen; ``fit`` the training trials outside it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from pipeline.tag.logic import LEAF_LABELS, Node, pair_ops, tree
-from pipeline.train.brat import _entity, _resolve, chia_folder, is_dev, trial_of
+from pipeline.train.brat import _entity, _resolve, chia_folder, hash_percent, is_dev, trial_of
 
 __all__ = ["CLINICAL", "LogicReport", "Scores", "baseline_tree", "evaluate_logic",
            "format_report", "is_validation", "read_logic_folder"]
@@ -59,10 +58,7 @@ _LINE = re.compile(r"[^\r\n]+")
 
 def is_validation(trial_id: str) -> bool:
     """The validation part of the training trials (never a dev trial)."""
-    if is_dev(trial_id):
-        return False
-    digest = hashlib.sha256(f"{VALIDATION_SALT}:{trial_id}".encode("utf-8")).hexdigest()
-    return int(digest[:8], 16) % 100 < VALIDATION_PERCENT
+    return not is_dev(trial_id) and hash_percent(VALIDATION_SALT, trial_id) < VALIDATION_PERCENT
 
 
 def _in_split(trial_id: str, split: str) -> bool:

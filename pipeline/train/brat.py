@@ -25,7 +25,7 @@ from pathlib import Path
 
 __all__ = [
     "EVALUATED", "TYPES", "ChiaFile", "GoldSpan", "Line", "chia_folder", "dev_trials", "is_dev",
-    "longest_first", "read_file", "read_folder", "trial_of", "validation_trials",
+    "hash_percent", "longest_first", "read_file", "read_folder", "trial_of", "validation_trials",
 ]
 
 EVALUATED = ("condition", "drug", "procedure", "measurement", "observation", "device", "value",
@@ -82,15 +82,16 @@ def trial_of(name: str) -> str:
     return match.group() if match else name.split("_")[0]
 
 
+def hash_percent(salt: str, trial_id: str) -> int:
+    """0-99 from a salted hash of an NCT id: every split of trials here is ``< percent`` of
+    one of these, so it never depends on order and each salt gives an independent split."""
+    digest = hashlib.sha256(f"{salt}:{trial_id}".encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % 100
+
+
 def is_dev(trial_id: str) -> bool:
     """Fixed dev side of the split: a salted hash of the NCT id, so it never depends on order."""
-    digest = hashlib.sha256(f"{SPLIT_SALT}:{trial_id}".encode("utf-8")).hexdigest()
-    return int(digest[:8], 16) % 100 < DEV_PERCENT
-
-
-def _validation_rank(trial_id: str) -> int:
-    digest = hashlib.sha256(f"{VALIDATION_SALT}:{trial_id}".encode("utf-8")).hexdigest()
-    return int(digest[:8], 16) % 100
+    return hash_percent(SPLIT_SALT, trial_id) < DEV_PERCENT
 
 
 def validation_trials(files: list[ChiaFile]) -> list[str]:
@@ -98,9 +99,10 @@ def validation_trials(files: list[ChiaFile]) -> list[str]:
     among them): a salted hash of the NCT id, independent of the dev split's; at least one
     trial whenever there are two or more, so a tiny corpus still has a part to choose on."""
     train = sorted({f.trial_id for f in files if not is_dev(f.trial_id)})
-    chosen = [t for t in train if _validation_rank(t) < VALIDATION_PERCENT]
+    rank = {t: hash_percent(VALIDATION_SALT, t) for t in train}
+    chosen = [t for t in train if rank[t] < VALIDATION_PERCENT]
     if not chosen and len(train) > 1:
-        chosen = [min(train, key=lambda t: (_validation_rank(t), t))]
+        chosen = [min(train, key=lambda t: (rank[t], t))]
     return sorted(chosen)
 
 
