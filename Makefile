@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-EXTRAS ?= test,notebooks,spark
+EXTRAS ?= test,notebooks,spark,train
 
 .PHONY: setup run test bench browser screenshot clean
 

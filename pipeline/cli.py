@@ -237,8 +237,15 @@ def train(
     config: Annotated[Optional[Path], typer.Option(help="spaCy training config")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace the model in OUT")
                          ] = False,
+    lct: Annotated[Optional[Path], typer.Option(
+        help="also train on the LCT corpus in this folder (brat; see pipeline/train/lct.py)")
+    ] = None,
+    vectors: Annotated[Optional[Path], typer.Option(
+        help="static vectors for the model: a spaCy pipeline folder holding them, as written "
+             "by `python -m pipeline vectors`")] = None,
 ) -> None:
-    """Train the criteria NER model on Chia's train trials; score it on the dev trials."""
+    """Train the criteria NER model on Chia's train trials (and LCT's documents, with --lct);
+    score it on Chia's dev trials."""
     from pipeline.train import DEFAULT_CONFIG
     from pipeline.train.trainer import train_model
 
@@ -248,16 +255,44 @@ def train(
     command = " ".join(["python -m pipeline", *sys.argv[1:]])
     try:
         result = train_model(_shared(data, "chia"), out, config, overwrite=overwrite,
-                             command=command)
-    except FileExistsError as exc:
+                             command=command, lct=lct and _shared(lct, "lct"),
+                             vectors=vectors)
+    except (FileExistsError, FileNotFoundError) as exc:
         _fail(str(exc))
         return
     typer.echo(f"wrote {result.out} ({result.seconds / 60:.1f} min; "
-               f"{result.lines['train']} train / {result.lines['validation']} validation lines; "
+               f"{result.lines['train']} train ({result.lines['extra']} of them LCT) / "
+               f"{result.lines['validation']} validation lines; "
                "checkpoint chosen on validation, scores below on dev)")
     for line in result.report.lines():
         typer.echo(line)
     typer.echo(f"speed: {result.words_per_second:,.0f} words/s (single process, dev lines)")
+
+
+@app.command()
+def vectors(
+    shared: Annotated[Optional[Path], typer.Option(
+        help="the shared data folder (chia/, lct/, ctgov_records/, ...)")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder to write")] = Path(
+        "vectors"),
+) -> None:
+    """Train static floret vectors on the shared corpora's text (Chia's dev trials left out)
+    for `train --vectors OUT/spacy`."""
+    from pipeline.train.vectors import train_vectors, write_corpus
+
+    shared = shared or SHARED_DATA
+    if not shared.is_dir():
+        _fail(f"{shared} not found; pass --shared with the shared data folder")
+    try:
+        import floret  # noqa: F401
+    except ImportError:
+        _fail("floret is not installed: pip install -e '.[train]' (it pins floret)")
+    words = write_corpus(shared, out / "corpus.txt")
+    if not words:
+        _fail(f"{shared}: no corpus text found (chia/, lct/, ctgov_records/, ...)")
+    for name, count in words.items():
+        typer.echo(f"{name}: {count:,} words")
+    typer.echo(f"wrote {train_vectors(out / 'corpus.txt', out)}")
 
 
 @evaluate_app.command("linking")

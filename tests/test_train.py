@@ -94,7 +94,8 @@ def test_train_docbins_one_doc_per_line(tmp_path: Path) -> None:
     train = read_folder(TINY, "train")
     held = set(validation_trials(train))
     assert counts == {"train": sum(len(f.lines) for f in train if f.trial_id not in held),
-                      "validation": sum(len(f.lines) for f in train if f.trial_id in held)}
+                      "validation": sum(len(f.lines) for f in train if f.trial_id in held),
+                      "extra": 0}
     assert (tmp_path / "train.spacy").stat().st_size > 0
     # what spacy train chooses its checkpoint on: validation trials, never the dev split
     assert len(DocBin().from_disk(tmp_path / "dev.spacy")) == counts["validation"] > 0
@@ -125,3 +126,72 @@ def test_train_smoke_few_steps_saves_a_loadable_model(tmp_path: Path) -> None:
     assert [t.text for t in nlp("Age>=18")] == ["Age", ">=", "18"]  # the criteria tokenizer
     with pytest.raises(FileExistsError):
         train_model(TINY, out)
+
+
+LCT_TINY = FIXTURES / "lct_tiny"
+
+
+def _surfaces(line) -> list[tuple[str, str]]:
+    return [(line.text[s.start - line.start:s.end - line.start], s.label) for s in line.spans]
+
+
+def test_lct_converter_maps_types_onto_chia_labels() -> None:
+    from pipeline.train.lct import read_lct_file
+
+    lct = read_lct_file(LCT_TINY / "NCT03860324.txt")
+    text = (LCT_TINY / "NCT03860324.txt").read_text(encoding="utf-8")
+    assert lct.trial_id == "NCT03860324" and lct.dropped == 0
+    # headings dropped, bullets stripped: the lines read as Chia's do
+    assert lct.lines[0].text == "Surgical plan for total hip replacement"
+    assert not any(ln.text.lower().startswith(("inclusion", "exclusion")) for ln in lct.lines)
+    for line in lct.lines:
+        assert text[line.start:line.end] == line.text
+    ckd = next(ln for ln in lct.lines if ln.text.startswith("Chronic kidney"))
+    # "Chronic" is an Acuteness span before the condition: Chia keeps it inside
+    assert _surfaces(ckd) == [("Chronic kidney disease", "condition"),
+                              ("Glomerular Filtration Rate", "measurement"),
+                              ("< 50ml/min", "value")]
+    opioids = next(ln for ln in lct.lines if "opioids" in ln.text)
+    assert ("opioids", "drug") in _surfaces(opioids)
+    # a comparison with no value ("Previously") is neither entity nor text: missing
+    assert [opioids.text[s.start - opioids.start:s.end - opioids.start]
+            for s in opioids.missing] == ["Previously"]
+
+
+def test_lct_converter_numbers_of_an_event_are_values_times_are_temporal(tmp_path: Path) -> None:
+    from pipeline.train.lct import read_lct_file
+
+    asa = read_lct_file(LCT_TINY / "NCT03862404.txt").lines[0]
+    assert ("between 18 and 80 years", "value") in _surfaces(asa)  # age's Numeric-Filter
+    assert ("1-3", "value") in _surfaces(asa) and ("ASA", "measurement") in _surfaces(asa)
+    (tmp_path / "NCT03999999.txt").write_text("Exclusion Criteria:\n  1. Any surgery during "
+                                              "last 6 month\n", encoding="utf-8")
+    (tmp_path / "NCT03999999.ann").write_text(
+        "T1\tProcedure 29 36\tsurgery\nT2\tEq-Comparison 44 56\tlast 6 month\n"
+        "T3\tEq-Value 49 50\t6\nT4\tEq-Temporal-Unit 51 56\tmonth\n"
+        "T5\tCondition 50 90\toff the end\n"
+        "E1\tProcedure:T1\nE2\tEq-Comparison:T2 Value:T3 Temporal-Unit:T4\n", encoding="utf-8")
+    lct = read_lct_file(tmp_path / "NCT03999999.txt")
+    line, = lct.lines
+    assert _surfaces(line) == [("surgery", "procedure"), ("last 6 month", "temporal")]
+    assert lct.dropped == 1
+
+
+def test_lct_missing_spans_teach_nothing_and_join_the_training_part(tmp_path: Path) -> None:
+    from pipeline.train.lct import read_lct_folder
+
+    lct = read_lct_folder(LCT_TINY)
+    assert [f.trial_id for f in lct] == ["NCT03860324", "NCT03862404"]
+    assert read_lct_folder(LCT_TINY, exclude={"NCT03860324"})[0].trial_id == "NCT03862404"
+    allergy = next(ln for f in lct for ln in f.lines if ln.text == "Allergy to local anesthetics")
+    doc = line_doc(blank(), allergy)
+    assert doc[0].text == "Allergy" and doc[0].ent_iob_ == ""  # missing: no loss either way
+    assert doc[1].ent_iob_ == "O" and [e.text for e in doc.ents] == ["local anesthetics"]
+    counts = write_docbins(blank(), TINY, tmp_path, extra=lct)
+    assert counts["extra"] == sum(len(f.lines) for f in lct)
+    train = read_folder(TINY, "train")
+    held = set(validation_trials(train))
+    assert counts["train"] == counts["extra"] + sum(len(f.lines) for f in train
+                                                    if f.trial_id not in held)
+    # validation stays Chia's own: the checkpoint is chosen on Chia's conventions
+    assert counts["validation"] == sum(len(f.lines) for f in train if f.trial_id in held)

@@ -60,6 +60,8 @@ class Line:
     end: int
     text: str
     spans: list[GoldSpan] = field(default_factory=list)
+    # spans the model is told nothing about (LCT types with no clear counterpart here)
+    missing: list[GoldSpan] = field(default_factory=list)
 
 
 @dataclass

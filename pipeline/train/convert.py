@@ -43,7 +43,12 @@ def line_doc(nlp: Language, line: Line) -> Doc:
     for span in ents:
         if not kept or span.start >= kept[-1].end:
             kept.append(span)
-    doc.set_ents(kept, default="outside")
+    # tokens of a missing span that no entity covers: neither entity nor not-entity
+    missing: list[Span] = []
+    for span in _spans(doc, line, longest_first(line.missing)):
+        if all(span.end <= k.start or k.end <= span.start for k in kept + missing):
+            missing.append(span)
+    doc.set_ents(kept, missing=missing, default="outside")
     doc.spans[SPANS_KEY] = _spans(doc, line, line.spans)
     return doc
 
@@ -55,21 +60,24 @@ def docs(nlp: Language, files: Iterable[ChiaFile]) -> Iterable[Doc]:
             yield line_doc(nlp, line)
 
 
-def write_docbins(nlp: Language, data: Path, out: Path) -> dict[str, int]:
-    """``train.spacy`` and ``dev.spacy`` in ``out`` from the Chia folder ``data``; line counts.
+def write_docbins(nlp: Language, data: Path, out: Path,
+                  extra: list[ChiaFile] = ()) -> dict[str, int]:
+    """``train.spacy`` and ``dev.spacy`` in ``out`` from the Chia folder ``data`` (and the
+    ``extra`` documents, LCT's, added to the training part only); line counts.
 
     ``dev.spacy`` — what ``spacy train`` scores its checkpoints on — holds the *validation*
-    trials carved out of the training trials (``brat.validation_trials``), never the dev split:
-    the dev split is scored once, after training, for the reported figures."""
+    trials carved out of Chia's training trials (``brat.validation_trials``), never the dev
+    split: the dev split is scored once, after training, for the reported figures."""
     out.mkdir(parents=True, exist_ok=True)
     train = read_folder(data, "train")
     held = set(validation_trials(train))
     counts = {}
-    for name, files in (("train", [f for f in train if f.trial_id not in held]),
+    for name, files in (("train", [f for f in train if f.trial_id not in held] + list(extra)),
                         ("validation", [f for f in train if f.trial_id in held])):
         bin_ = DocBin(store_user_data=False)
         for doc in docs(nlp, files):
             bin_.add(doc)
         bin_.to_disk(out / f"{'dev' if name == 'validation' else name}.spacy")
         counts[name] = len(bin_)
+    counts["extra"] = sum(len(f.lines) for f in extra)  # of the train lines
     return counts

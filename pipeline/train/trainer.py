@@ -1,4 +1,4 @@
-"""``python -m pipeline train``: Chia -> DocBins -> ``spacy train`` -> a model folder and its card.
+"""``python -m pipeline train``: Chia (+ LCT) -> DocBins -> ``spacy train`` -> a model folder and its card.
 
 The work happens in a scratch folder (DocBins, spaCy's ``model-best`` / ``model-last``); only the
 best model is copied out, saved with ``nlp.to_disk`` (config, meta, tokenizer, vocab, the
@@ -19,8 +19,9 @@ import spacy
 from pipeline.evaluate.chia import ChiaReport, evaluate_chia, words_per_second
 from pipeline.tag.tokenizer import blank
 from pipeline.train import DEFAULT_CONFIG, MODEL_NAME
-from pipeline.train.brat import (VALIDATION_PERCENT, VALIDATION_SALT, read_folder,
+from pipeline.train.brat import (VALIDATION_PERCENT, VALIDATION_SALT, dev_trials, read_folder,
                                  validation_trials)
+from pipeline.train.lct import label_counts, read_lct_folder
 from pipeline.train.card import update_meta, write_card
 from pipeline.train.convert import write_docbins
 
@@ -60,14 +61,27 @@ def run_spacy_train(config: Path, corpus: Path, output: Path,
 
 
 def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite: bool = False,
-                overrides: dict[str, Any] | None = None, command: str = "") -> TrainResult:
-    """Train on the train trials of ``data`` (the checkpoint chosen on their validation part),
-    save the best model to ``out``, score it on dev."""
+                overrides: dict[str, Any] | None = None, command: str = "",
+                lct: Path | None = None, vectors: Path | None = None) -> TrainResult:
+    """Train on the train trials of ``data`` (the checkpoint chosen on their validation part)
+    and, given ``lct``, on the LCT documents too; save the best model to ``out``, score it on
+    Chia's dev trials. ``vectors``: a spaCy pipeline folder with static vectors, which the
+    model's embedding then reads beside its hashed features."""
     _check_out(out, overwrite)
+    if vectors is not None:
+        if not (vectors / "vocab").is_dir():
+            raise FileNotFoundError(f"{vectors}: not a spaCy pipeline folder with vectors")
+        overrides = {**(overrides or {}), "paths.vectors": str(vectors),
+                     "components.ner.model.tok2vec.embed.include_static_vectors": True}
     started = time.perf_counter()
+    extra = []
+    if lct is not None:
+        extra = read_lct_folder(lct, exclude=set(dev_trials(read_folder(data, "dev"))))
+        if not extra:
+            raise FileNotFoundError(f"{lct}: no LCT .txt/.ann documents found")
     with tempfile.TemporaryDirectory(prefix="elig-train-") as scratch:
         work = Path(scratch)
-        lines = write_docbins(blank(), data, work / "corpus")
+        lines = write_docbins(blank(), data, work / "corpus", extra)
         best = run_spacy_train(config, work / "corpus", work / "output", overrides)
         nlp = spacy.load(best)
     seconds = time.perf_counter() - started
@@ -76,6 +90,9 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
     report.model = str(out)
     speed = words_per_second(nlp, [line.text for chia in dev for line in chia.lines])
     update_meta(nlp, report, speed, dev, name=out.name or MODEL_NAME)
+    if extra:
+        nlp.meta["lct_training"] = {"documents": len(extra), "lines": lines["extra"],
+                                    "spans": label_counts(extra)}
     nlp.meta["chia_validation"] = {  # the trials the checkpoint was chosen on
         "rule": f"train trials with sha256('{VALIDATION_SALT}:' + NCT id)[:8] % 100 < "
                 f"{VALIDATION_PERCENT}", "trials": validation_trials(read_folder(data, "train"))}
