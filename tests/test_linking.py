@@ -209,6 +209,25 @@ def best(text: str, system: str, long_form: str | None = None) -> str | None:
     ("endocrinopathy", "MESH", "D004700"),  # Endocrine System Diseases
     # British spellings
     ("dyspnoea", "MESH", "D004417"), ("goitre", "MESH", "D006042"),
+    # an agent carried, as its infection (ICD-10-CM's carrier state for "positive")
+    ("HIV seropositive", "ICD10CM", "Z21"),
+    ("Human Immunodeficiency Virus (HIV) infected", "ICD10CM", "B20"),
+    ("hepatitis B virus [HBV]", "ICD10CM", "B19.1"),  # ICD-10-CM's brackets dropped
+    ("human immunodeficiency virus infection", "MESH", "D015658"),  # HIV Infections
+    # a quantity high or low as the condition that names it (the directions table)
+    ("elevated blood pressures", "MESH", "D006973"),  # Hypertension
+    ("reduction in systolic BP", "MESH", "D007022"),  # Hypotension
+    ("Low platelet count", "ICD10CM", "D69.6"),
+    ("prolonged QT interval", "ICD10CM", "I45.81"),
+    # a type or an eponym with the kind word it stands for
+    ("bipolar I", "ICD10CM", "F31"),
+    # grading words dropped, then sieved; "not otherwise specified" as "NOS"
+    ("major hypoglycaemic episodes", "ICD10CM", "E16.2"),
+    ("psychotic disorder not otherwise specified", "ICD10CM", "F29"),
+    # "-atic" as "-asis", a combining form, an organ's noun
+    ("cholestatic disease", "MESH", "D002779"),  # Cholestasis
+    ("glomerulopathy", "MESH", "D007674"),  # Kidney Diseases
+    ("biliary obstruction", "ICD10CM", "K83.1"),  # Obstruction of bile duct
 ])
 def test_sieves_code_what_no_name_says_exactly(text: str, system: str, code: str) -> None:
     assert best(text, system) == code, (text, system, best(text, system))
@@ -229,6 +248,50 @@ def test_sieves_keep_away_from_what_they_do_not_mean() -> None:
     # "X disorders" is MeSH's wording; in ICD-10-CM "sensory disorders" is an eyelid code
     assert best("sensory impairment", "MESH") == "D012678"
     assert best("sensory impairment", "ICD10CM") is None
+
+
+def test_new_sieves_keep_away_from_what_they_do_not_mean() -> None:
+    from pipeline.linking import sieves
+
+    # a kind word is added only to a type or an eponym: "bleeding disorder" is a coagulation
+    # defect, "skin disease" is not what "facial skin" says
+    assert sieves.head_added("bleeding") == [] and sieves.head_added("facial skin") == []
+    assert sieves.head_added("Graves'") == ["Graves' disease", "Graves' disorder",
+                                            "Graves' syndrome"]
+    assert best("bleeding", "ICD10CM") != "D68.9"
+    # "acute" is part of a name: "acute coronary syndrome" is no chronic coronary disease
+    assert not (best("acute coronary syndrome", "ICD10CM") or "").startswith("I25")
+    # "inflammatory" makes a disease of its own: no "bowel disease" left after it
+    assert not (best("inflammatory bowel disease", "ICD10CM") or "").startswith("K63")
+    # a marker is carried, but it is no infection: ICD-10-CM's own receptor status
+    assert best("HER2-positive", "ICD10CM") == "Z17.31"
+    assert sieves.direction("blood pressure") == [] and sieves.direction("low risk") == []
+    assert best("Good nutrition", "MESH") is None and best("Intact cervix", "MESH") is None
+
+
+def test_directions_table_examples_link_to_a_condition() -> None:
+    table = rules.load("concept_synonyms")["directions"]
+    assert len(table) > 20
+    for entry in table:
+        example = entry["metadata"]["example"]
+        codes = pipeline.link([example], "condition")[0]
+        assert codes, example
+
+
+def test_search_is_unchanged_by_how_candidates_are_gathered() -> None:
+    from pipeline.linking import load_linker
+    from pipeline.linking.index import search
+
+    linker = load_linker()
+    mesh = linker.index.systems["MESH"]
+    for text in ("nicotine induced nystagmus", "hypertensive crisis", "diabetes mellitus"):
+        found = search(linker.index, mesh, keys.key(text), 6)
+        assert found and all(a[1] >= b[1] for a, b in zip(found, found[1:]))
+        rows = [row for row, _ in found]
+        # the exact cosine of the best row, computed directly
+        columns, weights = linker.index.query(keys.key(text))
+        vector = mesh.vectors[rows[0]].toarray().ravel()
+        assert abs(float(vector[columns] @ weights) - found[0][1]) < 1e-5
 
 
 def test_fallback_reads_the_long_form_too() -> None:

@@ -236,3 +236,38 @@ def coverage(records: Path, linker) -> dict[str, tuple[int, int]]:
         ids = tables.entities.entity_id[tables.entities.label == label]
         out[label] = (int(ids.isin(coded).sum()), len(ids))
     return out
+
+
+def validate(shared: Path, folds: int = 5) -> list[str]:
+    """acc@1 and acc@5 of MeSH codes on validation folds of the *train* parts only (the dev
+    parts are never read): the train documents are cut into ``folds`` parts (every
+    ``folds``-th document, sorted by id); each part is linked with the other parts' mentions
+    and the other corpus's train mentions as extra names (as the dev parts are linked with
+    both train parts'), and the scores of all parts are pooled. What linking is developed and
+    its thresholds chosen on; ``evaluate_linking`` reports the dev parts."""
+    from pipeline.linking.linker import Linker
+
+    lines = [f"{'MeSH of gold mentions (train folds)':<44} {'n':>6} {'acc@1':>7} {'acc@5':>7} "
+             f"{'coded':>7} {'D… gold':>9}"]
+    plain = None
+    corpora = {folder: read_pubtator(shared / folder / train)
+               for folder, train, _ in (BC5CDR, NCBI) if (shared / folder / train).exists()}
+    for folder, mentions in corpora.items():
+        others = [m for f, ms in corpora.items() if f != folder for m in ms]
+        docs = sorted({m.doc for m in mentions})
+        fold_of = {d: n % folds for n, d in enumerate(docs)}
+        for label, kind in (("condition", "Disease"), ("drug", "Chemical")):
+            if not any(m.label == label for m in mentions):
+                continue
+            total = Score(f"{folder} {kind}, {folds} folds, + other folds")
+            for fold in range(folds):
+                fit = [m for m in mentions if fold_of[m.doc] != fold] + others
+                held = [m for m in mentions if fold_of[m.doc] == fold and m.label == label]
+                if plain is None:
+                    plain = Linker()
+                linker = Linker(index=plain.index, extra_terms=_extra(fit), top=5)
+                part = score(held, linker, "")
+                for name in ("total", "skipped", "at1", "at5", "coded", "descriptor_gold"):
+                    setattr(total, name, getattr(total, name) + getattr(part, name))
+            lines.append(total.line())
+    return lines

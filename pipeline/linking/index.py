@@ -149,11 +149,12 @@ def search(index: "ConceptIndex", system: SystemIndex, text_key: str,
     # exact cosine of the candidates, every n-gram of the key counted
     dense = index.dense(columns, weights)
     vectors = system.vectors
-    starts, ends = vectors.indptr[candidates], vectors.indptr[candidates + 1]
-    grams = np.concatenate([vectors.indices[a:b] for a, b in zip(starts, ends)])
-    values = np.concatenate([vectors.data[a:b] for a, b in zip(starts, ends)])
-    offsets = np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
-    exact = np.add.reduceat(values * dense[grams], offsets)
+    starts = vectors.indptr[candidates]
+    sizes = vectors.indptr[candidates + 1] - starts
+    offsets = np.cumsum(sizes) - sizes
+    # the candidates' stored entries, gathered at once (one slice each costs more)
+    at = np.arange(offsets[-1] + sizes[-1]) + np.repeat(starts - offsets, sizes)
+    exact = np.add.reduceat(vectors.data[at] * dense[vectors.indices[at]], offsets)
     index.clear_dense(columns)
     order = np.argsort(-exact, kind="stable")[:top]
     return [(int(candidates[i]), float(exact[i])) for i in order]

@@ -18,14 +18,17 @@ For each vocabulary a label is coded in (``LABEL_SYSTEMS``), a mention is looked
    a lost function as its disorders (MeSH: "memory deficits" -> *Memory Disorders*), an organ
    named another way ("ocular pain" -> "eye pain"), an adjective as its noun ("dystonic" ->
    dystonia), "signs of X" / "X-like" -> X, a generic last word dropped ("peptic ulcer
-   disease"); in MeSH only descriptors of the mention's kind;
+   disease"), an agent carried as its infection ("HIV seropositive"), a quantity high or low
+   as its condition ("elevated blood pressure"), a type with its kind word ("bipolar I"); in
+   MeSH only descriptors of the mention's kind;
 4. **approximate**: cosine of character-trigram TF-IDF vectors against every name of the
    vocabulary, searched exactly (a sparse product over the n-grams' postings), for the forms
    and their cores ("nicotine-induced nystagmus" -> "nystagmus"). A code is given only at or
    above the system's threshold (``THRESHOLDS``, chosen on a validation part of the training
    mentions, see ``evaluate/linking.py``);
 5. **parts and heads** (``_fallback``): the coordinated parts, else the words after the first
-   one or two, exactly, of the mention and of its long form.
+   one or two, exactly (through the sieves too when the words dropped only grade it: "major
+   hypoglycaemic episodes"), of the mention and of its long form.
 
 Measurements are coded through the lexicon's concept (the typed rows' ``concept`` column, or
 the lexicon run on the mention) and the LOINC table, never approximately.
@@ -107,7 +110,12 @@ def _rewrites(system: str) -> tuple[re.Pattern[str] | None, list[tuple[re.Patter
 # "positive HIV test", "hepatitis B serology": a test that names the condition it detects
 _TEST_WORDS = re.compile(r"\b(?:tests?|testing|results?|serology|screen(?:ing)?|positive|"
                          r"negative|status|positivity|seropositivity)\b", re.I)
-_PARENTHESES = re.compile(r"\s*\([^()]*\)?")
+# a parenthesis or ICD-10-CM's square brackets: "human immunodeficiency virus (HIV)",
+# "hepatitis B virus [HBV]"
+_PARENTHESES = re.compile(r"\s*(?:\([^()]*\)?|\[[^\[\]]*\]?)")
+# spelled out, "not otherwise specified" is what keys drop as "NOS": "psychotic disorder not
+# otherwise specified" is "psychotic disorder"
+_NOS = re.compile(r",?\s*\bnot\s+otherwise\s+specified\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,11 @@ def _generic_heads() -> frozenset[str]:
     return frozenset(keys.key(h["head"]) for h in rules.load("concept_synonyms")["generic_heads"])
 
 
+# words that grade a condition or say it is known, never part of its name (unlike "acute",
+# "chronic", "unstable", "transient": "acute coronary syndrome" is no coronary disease)
+_GRADING = re.compile(r"(?:(?:severe|significant|clinically\s+significant|major|serious|mild|"
+                      r"moderate|substantial|extensive|underlying|known|current|previous|prior|"
+                      r"other|any|existing|pre-?existing|concomitant)(?:\s+|$))+$", re.I)
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band/or\b|\bor\b|\band\b|/)\s*", re.I)
 
 
@@ -157,6 +170,7 @@ class Linker:
             system: index_of_terms(self.index, system, pairs)
             for system, pairs in (extra_terms or {}).items()}
         self._cache: dict[tuple, list[Code]] = {}
+        self._formed: dict[tuple, list[_Form]] = {}  # (text, long form) -> its forms
         self._searched: dict[tuple, list[tuple[int, float]]] = {}
         self.cache_size = cache_size
         self.lookups = 0
@@ -192,12 +206,15 @@ class Linker:
             forms = self._forms(text, long_form)
             found = []
             kind = _KIND.get(label)
+            cores = None
             for system in systems:
-                found += (self._system(system, forms, exact_only=True, kind=kind)
-                          or (self._sieved(system, forms, kind) if label == "condition" else [])
-                          or self._system(system, forms + self._cores(forms, label),
-                                          kind=kind, exact=False)
-                          or self._fallback(system, forms, label))
+                codes = (self._system(system, forms, exact_only=True, kind=kind)
+                         or (self._sieved(system, forms, kind) if label == "condition" else []))
+                if not codes and self._approximate(system):
+                    if cores is None:
+                        cores = self._cores(forms, label)
+                    codes = self._system(system, forms + cores, kind=kind, exact=False)
+                found += codes or self._fallback(system, forms, label)
         if len(self._cache) >= self.cache_size:
             self._cache.clear()  # bounded: a registry's mentions repeat within a run's start
         self._cache[cache_key] = found
@@ -220,13 +237,22 @@ class Linker:
     def _forms(self, text: str, long_form: str | None) -> list[_Form]:
         """The forms to look up, most trusted first: the long form, then the mention; each as
         written, without a parenthesis ("human immunodeficiency virus (HIV)") and without its
-        leading qualifiers; a curated synonym of any of them just before it."""
+        leading qualifiers; a curated synonym of any of them just before it. Remembered (the
+        sieves and the fallback ask for the same texts again): callers never change the list."""
+        found = self._formed.get((text, long_form))
+        if found is None:
+            if len(self._formed) >= self.cache_size:
+                self._formed.clear()
+            found = self._formed[(text, long_form)] = self._make_forms(text, long_form)
+        return found
+
+    def _make_forms(self, text: str, long_form: str | None) -> list[_Form]:
         forms: list[_Form] = []
         for source in ((long_form, text) if long_form else (text,)):
             cleaned = _clean(source or "")
             if not cleaned:
                 continue
-            bare = _clean(_PARENTHESES.sub("", cleaned)) or cleaned
+            bare = _clean(_NOS.sub("", _PARENTHESES.sub("", cleaned))) or cleaned
             variants = list(dict.fromkeys((cleaned, bare, keys.strip_qualifiers(bare))))
             for n, form in enumerate(variants):
                 for synonym in _synonyms().get(keys.key(form), ()):
@@ -311,6 +337,10 @@ class Linker:
             pairs.extend((ix.codes[c], round(score, 4)) for c in order)
         return self._codes(system, pairs)
 
+    def _approximate(self, system: str) -> bool:
+        """Whether a system is ever searched approximately (ICD-10-CM is not)."""
+        return self.thresholds.get(system, 1.0) <= 1.0
+
     @staticmethod
     def _cores(forms: list[_Form], label: str) -> list[_Form]:
         """The searched forms' cores (``sieves.cores``: "nicotine-induced nystagmus" ->
@@ -387,7 +417,13 @@ class Linker:
             tail = " ".join(words[drop:])
             if len(words) - drop < 1 or keys.key(tail) in _generic_heads():
                 break
-            found = self._system(system, self._forms(tail, None), exact_only=True)
+            forms = self._forms(tail, None)
+            found = self._system(system, forms, exact_only=True)
+            if not found and label == "condition" and _GRADING.match(" ".join(words[:drop])):
+                # only words that grade or time it gone, the rest is sieved as a mention
+                # would be: "chronic peptic ulcer disease" -> "peptic ulcer"; not after words
+                # that make a disease of its own ("inflammatory bowel disease")
+                found = self._sieved(system, forms, _KIND.get(label))
             if system == "MESH":
                 kind = MESH_DISEASE if label == "condition" else MESH_DRUG
                 found = [c for c in found if self._specificity["MESH"].get(c.code) == kind]

@@ -15,6 +15,13 @@ domain", do the same: each sieve transforms the mention, an exact match ends the
   catalepsy, "edematous" -> edema, "psychotic symptoms" -> psychosis), by suffix rules; the
   vocabulary filters what they overgenerate.
 * ``manifestation``: "X-like symptoms", "symptoms of X", "signs of X" -> X.
+* ``infection``: an agent said to be carried as its infection ("HIV-positive", "positive for
+  hepatitis C", "hepatitis B virus" -> the infection, the disease, the agent).
+* ``direction``: a quantity said to be high or low as the condition that names it, from the
+  curated ``directions`` table ("elevated blood pressure" -> hypertension, "low platelet
+  count" -> thrombocytopenia, "BP reduction" -> hypotension).
+* ``head_added``: the mention with a kind word after it ("bipolar I" -> "bipolar I disorder",
+  "hypermobility" -> "hypermobility syndrome").
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ from functools import lru_cache
 from pipeline import rules
 from pipeline.linking import text as keys
 
-__all__ = ["cause", "clause_cut", "cores", "function_loss", "head_dropped", "head_swapped", "manifestation", "noun", "noun_forms",
+__all__ = ["cause", "clause_cut", "cores", "direction", "function_loss", "head_added",
+           "head_dropped", "head_swapped", "infection", "manifestation", "noun", "noun_forms",
            "organ", "organ_word", "sieve_names"]
 
 _AGENT = r"[\w.+/'-]+(?:\s+[\w.+/'-]+){0,3}"
@@ -79,10 +87,10 @@ def _generic_heads() -> frozenset[str]:
     return frozenset(keys.key(h["head"]) for h in rules.load("concept_synonyms")["generic_heads"])
 
 
-_LEADING = (r"(?:acute|chronic|severe|significant|clinically\s+significant|major|serious|"
-            r"mild|moderate|structural|functional|progressive|permanent|irreversible|"
-            r"underlying|known|active|current|previous|prior|other|any|existing|pre-existing|"
-            r"preexisting|concomitant|unstable|substantial|extensive|sudden|transient)")
+LEADING = (r"(?:acute|chronic|severe|significant|clinically\s+significant|major|serious|"
+           r"mild|moderate|structural|functional|progressive|permanent|irreversible|"
+           r"underlying|known|active|current|previous|prior|other|any|existing|pre-existing|"
+           r"preexisting|concomitant|unstable|substantial|extensive|sudden|transient)")
 _INJURY = re.compile(r"injur(?:y|ies)$", re.I)
 _TOXIC = re.compile(r"(?:toxicit(?:y|ies)|toxic\s+effects?|adverse\s+effects?|side\s+effects?)$",
                     re.I)
@@ -98,7 +106,7 @@ def _organs() -> tuple[dict[str, dict], re.Pattern[str], re.Pattern[str], re.Pat
         for word in entry["words"] + entry.get("combining_forms", []):
             means[keys.key(word)] = entry
     prefixes = "|".join(p for e in table["organs"] for p in e.get("combining_forms", []))
-    compound = re.compile(rf"^(?:{_LEADING}\s+){{0,2}}(?P<organ>{prefixes})-?"
+    compound = re.compile(rf"^(?:{LEADING}\s+){{0,2}}(?P<organ>{prefixes})-?"
                           r"(?P<what>toxicit(?:y|ies)|path(?:y|ies))$", re.I)
     words = sorted((w for e in table["organs"] for w in e["words"]), key=len, reverse=True)
     organ = "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in words)
@@ -110,7 +118,7 @@ def _organs() -> tuple[dict[str, dict], re.Pattern[str], re.Pattern[str], re.Pat
     between = r"(?:\s+[\w-]+(?:al|ic|ar|ary|ous|ive))?"  # "renal interstitial damage"
     # only words that grade or time the damage may come first: "inflammatory bowel disease"
     # and "diabetic nephropathy" are diseases of their own, not any disease of the organ
-    lead = rf"(?:{_LEADING}\s+){{0,2}}"
+    lead = rf"(?:{LEADING}\s+){{0,2}}"
     before = re.compile(rf"^{lead}(?P<organ>{organ}){between}\s+{head_re}$", re.I)
     after = re.compile(rf"^{lead}{head_re}\s+(?:of|to|in|on)\s+(?:the\s+)?(?P<organ>{organ})$",
                        re.I)
@@ -166,7 +174,7 @@ def organ_word(text: str) -> list[str]:
 _SUFFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("itic", ("itis",)), ("otic", ("osis",)), ("ytic", ("ysis",)), ("istic", ("ism",)),
     ("etic", ("esia", "etes", "esis")), ("ptic", ("psy", "psis")), ("ctic", ("xia", "xy")),
-    ("atic", ("a",)), ("emic", ("emia",)), ("eic", ("ea",)), ("ian", ("ism",)),
+    ("atic", ("a", "asis")), ("emic", ("emia",)), ("eic", ("ea",)), ("ian", ("ism",)),
     ("ic", ("ia", "y", "e", "ism")), ("atous", ("a",)), ("ous", ("", "a", "y")), ("ive", ("ion",)),
     ("ated", ("ation",)), ("ed", ("ion", "ation", "ia", "e", "")), ("ese", ("esity",)),
     ("oid", ("oidism",)), ("ing", ("", "e")),
@@ -302,6 +310,97 @@ def manifestation(text: str) -> list[str]:
     return []
 
 
+_CARRIED = re.compile(r"^(?P<x>.+?)(?:\s+|\s*-\s*)(?P<how>(?:sero)?(?:positive|positivity)|infected)"
+                      r"(?:\s+(?:status|patients?|subjects?|individuals?|persons?|participants?))?$",
+                      re.I)
+_CARRIED_BEFORE = re.compile(r"^(?:(?P<how>(?:sero)?positive)\s+(?:for|to)|infected\s+(?:with|by)|"
+                             r"infections?\s+(?:with|by))\s+(?:the\s+|an?\s+)?(?P<x>.+)$", re.I)
+_VIRUS = re.compile(r"^(?P<x>.+?)\s+virus(?:es)?(?:\s+infections?)?$", re.I)
+
+
+def infection(text: str) -> list[str]:
+    """An agent a person carries, as its infection: "HIV-infected", "infected with HIV" ->
+    "HIV infection", "HIV disease", "HIV"; "HIV seropositive", "positive for hepatitis C"
+    the same after "HIV positive" (ICD-10-CM's name of the carrier state); a virus named as
+    a condition ("hepatitis B virus", "human immunodeficiency virus infection") -> its
+    infection, its disease, the disease without "virus" ("hepatitis B"). [] for anything
+    else; the vocabulary decides which exist ("HER2-positive" names no infection)."""
+    text = text.strip()
+    names: list[str] = []
+    agent = None
+    for pattern in (_CARRIED, _CARRIED_BEFORE):
+        match = pattern.match(text)
+        if match:
+            agent = match.group("x").strip(" -")
+            if keys.key(agent) in _generic_heads():
+                return []
+            positive = [f"{agent} positive", f"{agent} seropositivity"] if match.group(
+                "how") and "positiv" in match.group("how").lower() else []
+            names += positive + [f"{agent} infection", f"{agent} disease", agent]
+            break
+    virus = _VIRUS.match(agent or text)
+    if virus:
+        x = virus.group("x")
+        names += [f"{x} virus infection", f"{x} virus disease", f"{x} virus", f"{x} infection",
+                  x]
+    return [n for n in dict.fromkeys(names) if n != text]
+
+
+_KIND_WORDS_ADDED = ("disease", "disorder", "syndrome")
+# what stands for a disease only with its kind word: a type ("bipolar I", "type 2") or an
+# eponym's possessive ("Parkinson's", "Graves'")
+_DESIGNATED = re.compile(r"^(?:\S+\s+)+(?:I{1,3}|IV|[1-4]|type\s+[\w-]+)$|^\S+(?:'s|\u2019s|s')$")
+
+
+def head_added(text: str) -> list[str]:
+    """A type or an eponym with the kind word it stands for: "bipolar I" -> "bipolar I
+    disorder", "Graves'" -> "Graves' disease"; nothing else (a kind word after any word
+    would turn "bleeding" into a coagulation defect, "skin" into a skin disease)."""
+    text = text.strip()
+    if not _DESIGNATED.match(text):
+        return []
+    return [f"{text} {w}" for w in _KIND_WORDS_ADDED]
+
+
+@lru_cache(maxsize=1)
+def _directions() -> tuple[re.Pattern[str], dict[str, dict]]:
+    """("<high or low> <quantity>" pattern, quantity key -> its entry) from the curated
+    ``directions`` table."""
+    table = rules.load("concept_synonyms")["directions"]
+    entry_of: dict[str, dict] = {}
+    for entry in table:
+        for word in entry["words"]:
+            entry_of[keys.key(word)] = entry
+    words = sorted((w for e in table for w in e["words"]), key=len, reverse=True)
+    quantity = "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in words)
+    of = r"(?:\s+(?:of|in)(?:\s+the)?)?"
+    fluid = r"(?:(?:blood|serum|plasma|circulating)\s+)?"
+    amount = r"(?:\s+(?:levels?|counts?|concentrations?|values?|readings?))?"
+    high = (r"high|higher|elevated|increased|raised|abnormally\s+high|excessive|rising|"
+            r"prolonged|elevations?|increases?|rises?|prolongations?")
+    low = (r"low|lower|decreased|reduced|diminished|lowered|depressed|abnormally\s+low|"
+           r"falling|reductions?|decreases?|drops?|falls?|lowering")
+    pattern = re.compile(
+        rf"^(?:(?P<high>{high})|(?P<low>{low})){of}\s+{fluid}(?P<q>{quantity})s?{amount}$|"
+        rf"^{fluid}(?P<q2>{quantity})s?{amount}\s+(?:(?P<high2>{high})|(?P<low2>{low}))$", re.I)
+    return pattern, entry_of
+
+
+def direction(text: str) -> list[str]:
+    """A quantity said to be high or low as the condition that names it, from the curated
+    ``directions`` table: "elevated blood pressure", "increased SBP" -> hypertension, "BP
+    reduction", "decrease in arterial blood pressure" -> hypotension, "low platelet count"
+    -> thrombocytopenia; [] for anything else or a direction the table names nothing for."""
+    pattern, entry_of = _directions()
+    match = pattern.match(text.strip())
+    if not match:
+        return []
+    quantity = match.group("q") or match.group("q2")
+    high = bool(match.group("high") or match.group("high2"))
+    entry = entry_of.get(keys.key(quantity), {})
+    return list(entry.get("high" if high else "low", []))
+
+
 def cores(text: str) -> list[str]:
     """What the mention names without its agent, its "-like" or its generic last word
     ("nicotine-induced nystagmus" -> "nystagmus"): also searched approximately."""
@@ -311,23 +410,34 @@ def cores(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def sieve_names(text: str, system: str, depth: int = 2) -> list[str]:
-    """Every name the sieves make of a mention, in the order they are tried: the cause
-    removed, the organ's disease, the adjective as a noun, the manifestation's condition;
-    the cause's and manifestation's conditions are sieved again (one level)."""
-    out: list[str] = []
-    for name in cause(text):
-        out.append(name)
-    inner = out[-1:] + manifestation(text)
+@lru_cache(maxsize=65536)
+def _names_of(text: str) -> tuple[tuple[str, ...], ...]:
+    """What every system's sieves make of a text, computed once for both systems: (the
+    cause's names, texts sieved again, before the organ, after the organ)."""
+    caused = cause(text)
     dropped = head_dropped(text)
     cut = clause_cut(text)
-    inner += cut + dropped
+    inner = caused[-1:] + manifestation(text) + cut + dropped
+    before = cut + infection(text) + direction(text)
+    after = (head_swapped(text) + organ_word(text) + noun(text) + manifestation(text) + dropped
+             + head_added(text))
+    return tuple(caused), tuple(inner), tuple(before), tuple(after)
+
+
+@lru_cache(maxsize=65536)
+def sieve_names(text: str, system: str, depth: int = 2) -> tuple[str, ...]:
+    """Every name the sieves make of a mention, in the order they are tried: the cause
+    removed, a clause cut off, the infection, the direction's condition, the organ's
+    disease, a lost function, the kind word swapped, the organ named another way, the
+    adjective as a noun, the manifestation's condition, a generic last word dropped, a
+    type's or eponym's kind word added; the cause's, manifestation's, cut and dropped forms
+    are sieved again (one level)."""
+    caused, inner, before, after = _names_of(text)
     # "X disorders" is MeSH's way of naming; in ICD-10-CM such words are inclusion terms of
     # unrelated codes ("sensory disorders" under eyelid function)
     losses = function_loss(text) if system == "MESH" else []
-    out += (cut + organ(text, system) + losses + head_swapped(text) + organ_word(text)
-            + noun(text) + manifestation(text) + dropped)
+    out = list(caused) + list(before) + organ(text, system) + losses + list(after)
     if depth > 1:
         for x in inner:
             out += [n for n in sieve_names(x, system, depth - 1) if n not in out]
-    return list(dict.fromkeys(n for n in out if n.strip() and n.strip() != text.strip()))
+    return tuple(dict.fromkeys(n for n in out if n.strip() and n.strip() != text.strip()))
