@@ -229,6 +229,18 @@ def schema() -> None:
     typer.echo(markdown())
 
 
+def _labels(value: str | None) -> frozenset[str] | None:
+    """``--lct-labels condition,drug`` -> the set, checked against the model's labels."""
+    from pipeline.train.brat import EVALUATED
+
+    if value is None:
+        return None
+    labels = frozenset(v.strip() for v in value.split(",") if v.strip())
+    if not labels or labels - set(EVALUATED):
+        _fail(f"--lct-labels {value}: use some of {', '.join(EVALUATED)}")
+    return labels
+
+
 @app.command()
 def train(
     data: Annotated[Optional[Path], typer.Option(help="Chia folder (brat .txt/.ann)")] = None,
@@ -240,6 +252,9 @@ def train(
     lct: Annotated[Optional[Path], typer.Option(
         help="also train on the LCT corpus in this folder (brat; see pipeline/train/lct.py)")
     ] = None,
+    lct_labels: Annotated[Optional[str], typer.Option(
+        help="with --lct: learn only these labels from LCT (comma-separated); its other "
+             "tokens are then neither entity nor not-entity")] = None,
     vectors: Annotated[Optional[Path], typer.Option(
         help="static vectors for the model: a spaCy pipeline folder holding them, as written "
              "by `python -m pipeline vectors`")] = None,
@@ -256,7 +271,7 @@ def train(
     try:
         result = train_model(_shared(data, "chia"), out, config, overwrite=overwrite,
                              command=command, lct=lct and _shared(lct, "lct"),
-                             vectors=vectors)
+                             vectors=vectors, lct_labels=_labels(lct_labels))
     except (FileExistsError, FileNotFoundError) as exc:
         _fail(str(exc))
         return

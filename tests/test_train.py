@@ -195,3 +195,14 @@ def test_lct_missing_spans_teach_nothing_and_join_the_training_part(tmp_path: Pa
                                                     if f.trial_id not in held)
     # validation stays Chia's own: the checkpoint is chosen on Chia's conventions
     assert counts["validation"] == sum(len(f.lines) for f in train if f.trial_id in held)
+
+
+def test_lct_positives_only_leave_every_other_token_missing() -> None:
+    from pipeline.train.lct import read_lct_file
+
+    lct = read_lct_file(LCT_TINY / "NCT03860324.txt", labels=frozenset({"condition", "drug"}))
+    ckd = next(ln for ln in lct.lines if ln.text.startswith("Chronic kidney"))
+    assert _surfaces(ckd) == [("Chronic kidney disease", "condition")]  # no measurement, value
+    doc = line_doc(blank(), ckd)
+    assert [e.text for e in doc.ents] == ["Chronic kidney disease"]
+    assert {t.ent_iob_ for t in doc[3:]} == {""}  # "with a Glomerular ...": no signal either way

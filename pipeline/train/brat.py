@@ -62,6 +62,8 @@ class Line:
     spans: list[GoldSpan] = field(default_factory=list)
     # spans the model is told nothing about (LCT types with no clear counterpart here)
     missing: list[GoldSpan] = field(default_factory=list)
+    # False: the tokens outside ``spans`` are missing too, not "no entity" (LCT positives only)
+    negatives: bool = True
 
 
 @dataclass

@@ -48,7 +48,7 @@ def line_doc(nlp: Language, line: Line) -> Doc:
     for span in _spans(doc, line, longest_first(line.missing)):
         if all(span.end <= k.start or k.end <= span.start for k in kept + missing):
             missing.append(span)
-    doc.set_ents(kept, missing=missing, default="outside")
+    doc.set_ents(kept, missing=missing, default="outside" if line.negatives else "missing")
     doc.spans[SPANS_KEY] = _spans(doc, line, line.spans)
     return doc
 

@@ -129,8 +129,9 @@ def _labelled(text: str, spans: dict[str, tuple[str, int, int, str]],
     return gold, missing
 
 
-def read_lct_file(txt_path: Path) -> ChiaFile:
-    """One LCT document as criterion lines with gold spans (and missing spans) in our labels."""
+def read_lct_file(txt_path: Path, labels: frozenset[str] | None = None) -> ChiaFile:
+    """One LCT document as criterion lines with gold spans (and missing spans) in our labels;
+    given ``labels``, only the spans of those labels, and every other token missing."""
     text = txt_path.read_text(encoding="utf-8")
     ann_path = txt_path.with_suffix(".ann")
     ann = ann_path.read_text(encoding="utf-8") if ann_path.exists() else ""
@@ -148,6 +149,8 @@ def read_lct_file(txt_path: Path) -> ChiaFile:
 
     seen: set[GoldSpan] = set()
     for start, end, label in gold:
+        if labels is not None and label not in labels:
+            continue
         if not 0 <= start < end <= len(text):
             dropped += 1
             continue
@@ -168,6 +171,7 @@ def read_lct_file(txt_path: Path) -> ChiaFile:
             line.missing.append(GoldSpan(start, end, "-"))
     for line in lines:
         line.spans.sort()
+        line.negatives = labels is None
     return ChiaFile(txt_path.stem, trial_of(txt_path.stem), lines, dropped)
 
 
@@ -176,11 +180,12 @@ def lct_docs_folder(path: Path) -> Path:
     return path / "docs" if (path / "docs").is_dir() else path
 
 
-def read_lct_folder(path: Path, exclude: set[str] = frozenset()) -> list[ChiaFile]:
+def read_lct_folder(path: Path, exclude: set[str] = frozenset(),
+                    labels: frozenset[str] | None = None) -> list[ChiaFile]:
     """Every LCT document (a ``.txt`` with its ``.ann``) under ``path``, sorted, but those of
-    the trials in ``exclude``."""
+    the trials in ``exclude``; ``labels`` as in :func:`read_lct_file`."""
     folder = lct_docs_folder(path)
-    return [read_lct_file(p.with_suffix(".txt")) for p in sorted(folder.glob("*.ann"))
+    return [read_lct_file(p.with_suffix(".txt"), labels) for p in sorted(folder.glob("*.ann"))
             if trial_of(p.stem) not in exclude and p.with_suffix(".txt").is_file()]
 
 

@@ -62,7 +62,8 @@ def run_spacy_train(config: Path, corpus: Path, output: Path,
 
 def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite: bool = False,
                 overrides: dict[str, Any] | None = None, command: str = "",
-                lct: Path | None = None, vectors: Path | None = None) -> TrainResult:
+                lct: Path | None = None, vectors: Path | None = None,
+                lct_labels: frozenset[str] | None = None) -> TrainResult:
     """Train on the train trials of ``data`` (the checkpoint chosen on their validation part)
     and, given ``lct``, on the LCT documents too; save the best model to ``out``, score it on
     Chia's dev trials. ``vectors``: a spaCy pipeline folder with static vectors, which the
@@ -76,7 +77,8 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
     started = time.perf_counter()
     extra = []
     if lct is not None:
-        extra = read_lct_folder(lct, exclude=set(dev_trials(read_folder(data, "dev"))))
+        extra = read_lct_folder(lct, exclude=set(dev_trials(read_folder(data, "dev"))),
+                                labels=lct_labels)
         if not extra:
             raise FileNotFoundError(f"{lct}: no LCT .txt/.ann documents found")
     with tempfile.TemporaryDirectory(prefix="elig-train-") as scratch:
@@ -92,7 +94,8 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
     update_meta(nlp, report, speed, dev, name=out.name or MODEL_NAME)
     if extra:
         nlp.meta["lct_training"] = {"documents": len(extra), "lines": lines["extra"],
-                                    "spans": label_counts(extra)}
+                                    "spans": label_counts(extra),
+                                    "labels": sorted(lct_labels) if lct_labels else "all"}
     nlp.meta["chia_validation"] = {  # the trials the checkpoint was chosen on
         "rule": f"train trials with sha256('{VALIDATION_SALT}:' + NCT id)[:8] % 100 < "
                 f"{VALIDATION_PERCENT}", "trials": validation_trials(read_folder(data, "train"))}
