@@ -49,3 +49,17 @@ def test_vectors_train_into_a_spacy_folder(tmp_path: Path) -> None:
     assert vectors.mode == "floret" and vectors.shape == (500, 8)
     # subwords give every token a vector, also one never seen
     assert vectors.get_batch(["hypertensionitis"]).any()
+
+
+def test_vectors_switch_on_in_each_component_own_embedding(tmp_path: Path) -> None:
+    from pipeline.train import DEFAULT_CONFIG
+    from pipeline.train.trainer import _static_vector_keys
+
+    assert _static_vector_keys(DEFAULT_CONFIG) == [
+        "components.ner.model.tok2vec.embed.include_static_vectors"]
+    renamed = tmp_path / "spancat.cfg"
+    renamed.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        '"ner"]', '"spancat"]').replace("[components.ner", "[components.spancat"),
+        encoding="utf-8")
+    assert _static_vector_keys(renamed) == [
+        "components.spancat.model.tok2vec.embed.include_static_vectors"]

@@ -49,6 +49,20 @@ def _check_out(out: Path, overwrite: bool) -> None:
         raise FileExistsError(f"{out} exists and is not a spaCy model directory; not replacing it")
 
 
+def _static_vector_keys(config: Path) -> list[str]:
+    """The ``include_static_vectors`` setting of each component's own tok2vec embedding."""
+    from spacy.util import load_config
+
+    settings = load_config(config, interpolate=False)
+    keys = []
+    for name in settings["nlp"]["pipeline"]:
+        embed = settings["components"].get(name, {}).get("model", {}).get("tok2vec", {}).get(
+            "embed", {})
+        if "include_static_vectors" in embed:
+            keys.append(f"components.{name}.model.tok2vec.embed.include_static_vectors")
+    return keys
+
+
 def run_spacy_train(config: Path, corpus: Path, output: Path,
                     overrides: dict[str, Any] | None = None) -> Path:
     """``spacy train`` on the converted corpus, CPU only; returns the ``model-best`` folder."""
@@ -73,7 +87,7 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
         if not (vectors / "vocab").is_dir():
             raise FileNotFoundError(f"{vectors}: not a spaCy pipeline folder with vectors")
         overrides = {**(overrides or {}), "paths.vectors": str(vectors),
-                     "components.ner.model.tok2vec.embed.include_static_vectors": True}
+                     **{key: True for key in _static_vector_keys(config)}}
     started = time.perf_counter()
     extra = []
     if lct is not None:
