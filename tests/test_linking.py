@@ -54,7 +54,7 @@ def test_link_gives_the_expected_code(text: str, label: str, system: str, prefix
 def test_curated_synonyms_and_rewrites_link_as_their_examples_say() -> None:
     table = rules.load("concept_synonyms")
     checked = 0
-    for entry in table["synonyms"] + table["rewrites"]:
+    for entry in table["synonyms"] + table["rewrites"] + table["sites"]:
         expect = entry["metadata"].get("expect") or {}
         text = entry.get("term") or entry["metadata"]["example"]
         codes = pipeline.link([text], "drug" if "DRUGBANK" in expect else "condition")[0]
@@ -310,3 +310,93 @@ def test_a_condition_is_never_coded_as_a_drug_descriptor() -> None:
     codes = linker.link("PCP", "condition", "Pneumocystis pneumonia")
     assert next(c.code for c in codes if c.system == "MESH") == "D011020"
     assert linker.link("PCP", "drug")[-1].code == "D010622"
+
+
+# ------------------------------------------- known wrong or missing codes (2026-12-02 pass)
+@pytest.mark.parametrize("text, code", [
+    # the site said by its adjective, as ICD-10-CM writes it, not the block C00-C96
+    ("cervical cancer", "C53"), ("Cervical Cancer", "C53"), ("invasive cervical cancer", "C53"),
+    ("hepatic cancer", "C22"), ("liver cancer", "C22"), ("renal cancer", "C64"),
+    ("esophageal cancer", "C15"), ("thyroid cancer", "C73"), ("prostatic cancer", "C61"),
+    ("bladder cancer", "C67"), ("endometrial cancer", "C54.1"), ("uterine cancer", "C55"),
+    ("rectal cancer", "C20"), ("small bowel malignancy", "C17"),
+    # colorectal: colon, then rectum (ICD-10-CM has no code for both as one)
+    ("colorectal cancer", "C18"),
+])
+def test_site_adjectives_reach_the_organs_neoplasm_code(text: str, code: str) -> None:
+    assert best(text, "ICD10CM") == code, (text, best(text, "ICD10CM"))
+
+
+def test_colorectal_cancer_is_colon_and_rectum() -> None:
+    codes = [c["code"] for c in pipeline.link(["colorectal cancer"], "condition")[0]
+             if c["system"] == "ICD10CM"]
+    assert codes[:2] == ["C18", "C20"]
+    # an adjective inside a longer site is left as written: the vocabulary decides
+    assert best("cervical metastases", "ICD10CM") is None
+
+
+@pytest.mark.parametrize("text, code", [
+    # ICD-10-CM names of two single-word conditions name each ("Hypo-osmolality and
+    # hyponatremia", "Dizziness and giddiness", "Syncope and collapse")
+    ("hyponatremia", "E87.1"), ("hypernatremia", "E87.0"), ("dizziness", "R42"),
+    ("syncope", "R55"), ("oliguria", "R34"), ("hemiparesis", "G81"),
+])
+def test_conjuncts_of_icd_names_are_names(text: str, code: str) -> None:
+    assert best(text, "ICD10CM") == code, (text, best(text, "ICD10CM"))
+
+
+def test_conjuncts_are_whole_condition_names_only() -> None:
+    from pipeline.linking.vocab import Concept, MESH_DISEASE, _conjunct_names
+
+    icd = [Concept("ICD10CM", "E87.1", "Hypo-osmolality and hyponatremia",
+                   ["Hypo-osmolality and hyponatremia"]),
+           Concept("ICD10CM", "R20.2", "Paresthesia of skin", ["Pins and needles"]),
+           Concept("ICD10CM", "J09-J18", "Influenza and pneumonia", ["Influenza and pneumonia"]),
+           Concept("ICD10CM", "N18.9", "Chronic kidney disease", ["Chronic kidney disease"]),
+           Concept("ICD10CM", "I13", "Hypertensive heart and chronic kidney disease",
+                   ["Hypertensive heart and chronic kidney disease"])]
+    mesh = [Concept("MESH", "D007010", "Hyponatremia", ["Hyponatremia"], MESH_DISEASE),
+            Concept("MESH", "D011014", "Pneumonia", ["Pneumonia"], MESH_DISEASE),
+            Concept("MESH", "D051436", "Renal Insufficiency, Chronic", ["chronic kidney disease"],
+                    MESH_DISEASE)]
+    assert _conjunct_names(icd, mesh) == 1
+    assert icd[0].terms[-1] == "hyponatremia"
+    # an idiom's words are no disease names, a block's parts are not the block, a conjunct
+    # another code is named by stays that code's, a multi-word conjunct may share words
+    assert [len(c.terms) for c in icd[1:]] == [1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("text", [
+    "heart", "liver", "kidney", "pancreas", "breast", "bone marrow", "spinal cord", "face",
+    "vagina", "Helicobacter pylori",
+])
+def test_a_body_part_or_an_organism_is_no_conditions_mesh_code(text: str) -> None:
+    assert best(text, "MESH") is None, (text, best(text, "MESH"))
+
+
+def test_a_virus_named_as_a_condition_is_its_infection() -> None:
+    for text in ("hepatitis B virus", "hepatitis B virus (HBV)", "active hepatitis B virus (HBV)"):
+        assert best(text, "MESH") == "D006509", text  # Hepatitis B, not the virus
+    # a state that is neither disease nor body part is still coded: Pregnancy
+    assert best("pregnancy", "MESH") == "D011247"
+
+
+def test_body_parts_and_organisms_are_read_from_icd10cm_wording() -> None:
+    from pipeline.linking import load_linker
+    from pipeline.linking.vocab import MESH_ANATOMY, MESH_ORGANISM, MESH_OTHER
+
+    spec = load_linker()._specificity["MESH"]
+    assert spec["D006321"] == MESH_ANATOMY  # Heart: "Malignant neoplasm of heart"
+    assert spec["D002584"] == MESH_ANATOMY  # Cervix Uteri
+    assert spec["D006515"] == MESH_ORGANISM  # Hepatitis B virus: a virus's name
+    assert spec["D016480"] == MESH_ORGANISM  # Helicobacter pylori: B96.81's agent
+    assert spec["D011247"] == MESH_OTHER  # Pregnancy: a condition may still get it
+
+
+@pytest.mark.parametrize("text", [
+    "functional activities", "viral exposure", "occupational activities", "noise exposure",
+    "motor vehicle accidents", "perinatal exposure",
+])
+def test_no_external_cause_code_for_a_condition(text: str) -> None:
+    code = best(text, "ICD10CM")
+    assert code is None or not code.startswith(tuple("VWXY")), (text, code)

@@ -44,7 +44,7 @@ from functools import lru_cache
 
 from pipeline import rules
 from pipeline.linking import sieves, text as keys
-from pipeline.linking.vocab import MESH_DISEASE, MESH_DRUG
+from pipeline.linking.vocab import MESH_ANATOMY, MESH_DISEASE, MESH_DRUG, MESH_ORGANISM
 from pipeline.linking.index import ConceptIndex, SystemIndex, index_of_terms, load_index, search
 
 __all__ = ["Code", "LABEL_SYSTEMS", "Linker", "MAX_MENTION", "THRESHOLDS"]
@@ -94,6 +94,32 @@ def _synonyms() -> dict[str, list[_Synonym]]:
         means = entry["means"] if isinstance(entry["means"], dict) else {"*": entry["means"]}
         table.setdefault(keys.key(term), []).append(_Synonym(means, exact_case))
     return table
+
+
+@lru_cache(maxsize=1)
+def _sites() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Site key -> the site's names per system, as a neoplasm rewrite writes it: "cervical" ->
+    ("cervix uteri",), "colorectal" -> ("colon", "rectum") (``sites`` in concept_synonyms.json)."""
+    table: dict[str, dict[str, tuple[str, ...]]] = {}
+    for entry in rules.load("concept_synonyms")["sites"]:
+        names = {s: tuple(v) for s, v in entry.items() if s not in ("words", "metadata")}
+        for word in entry["words"]:
+            table[keys.key(word)] = names
+    return table
+
+
+def _rewritten(system: str, target: str, groups: dict[str, str]) -> list[str | tuple[str, ...]]:
+    """A rewrite's names: its target with the mention's words, and first, when the whole site
+    is one the ``sites`` table knows, with the site as the system writes it ("cervical cancer"
+    -> "malignant neoplasm of cervix uteri"); several sites ("colorectal") make one group,
+    whose names are all looked up."""
+    plain = target.format(**groups)
+    site = groups.get("site")
+    nouns = _sites().get(keys.key(site), {}).get(system) if site else None
+    if not nouns:
+        return [plain]
+    named = tuple(target.format(**{**groups, "site": noun}) for noun in nouns)
+    return [named[0] if len(named) == 1 else named, plain]
 
 
 @lru_cache(maxsize=None)
@@ -181,6 +207,17 @@ class Linker:
         self._chapters: dict[str, str | None] | None = None
         self._specificity = {s: dict(zip(ix.codes, ix.specificity.tolist()))
                              for s, ix in self.index.systems.items()}
+        # codes never given: ICD-10-CM's external causes (chapter 20, V00-Y99: how, where and
+        # doing what an injury happened, never a condition of the person; "functional
+        # activities" is not Y93.9 "Activity, unspecified"), and for conditions MeSH's body
+        # parts and organisms ("heart" is no condition; "hepatitis B virus" is the infection)
+        icd = self.index.systems.get("ICD10CM")
+        self._external = frozenset(
+            code for code, chapter in zip(icd.codes, icd.chapters)
+            if chapter and chapter.startswith("20 ")) if icd else frozenset()
+        self._not_conditions = frozenset(
+            code for code, kind in self._specificity.get("MESH", {}).items()
+            if kind in (MESH_ANATOMY, MESH_ORGANISM))
 
     # ------------------------------------------------------------------ public
     def link(self, text: str, label: str, long_form: str | None = None,
@@ -210,6 +247,8 @@ class Linker:
             for system in systems:
                 codes = (self._system(system, forms, exact_only=True, kind=kind)
                          or (self._sieved(system, forms, kind) if label == "condition" else []))
+                if not codes and kind == MESH_DISEASE and self._names_barred(system, forms):
+                    continue  # a body part or an organism: its infection (sieves) or nothing
                 if not codes and self._approximate(system):
                     if cores is None:
                         cores = self._cores(forms, label)
@@ -261,6 +300,27 @@ class Linker:
                 forms.append(_Form(form, None, n == len(variants) - 1))
         return forms
 
+    def _barred(self, system: str, kind: int | None) -> frozenset[str]:
+        """Codes a mention of ``kind`` never gets in ``system``."""
+        if system == "ICD10CM":
+            return self._external
+        return self._not_conditions if system == "MESH" and kind == MESH_DISEASE else frozenset()
+
+    def _names_barred(self, system: str, forms: list[_Form]) -> bool:
+        """Whether a form as written names, exactly, only codes a condition never gets in
+        ``system`` (MeSH: "heart", "hepatitis B virus")."""
+        barred = self._barred(system, MESH_DISEASE)
+        if not barred:
+            return False
+        ix = self.index.systems[system]
+        for form in forms:
+            if form.means is None:
+                k = keys.key(form.text)
+                row = ix.key_row.get(k) if k else None
+                if row is not None and all(ix.codes[c] in barred for c in ix.concepts_of(row)):
+                    return True
+        return False
+
     def _system(self, system: str, forms: list[_Form], exact_only: bool = False,
                 kind: int | None = None, exact: bool = True) -> list[Code]:
         """Codes of the forms in one system: exact names first, else the nearest names above
@@ -269,9 +329,11 @@ class Linker:
         looked up approximately."""
         ix = self.index.systems[system]
         extra = self.extra.get(system, {})
-        candidates: list[str] = []  # looked up exactly, in this order
-        fuzzy: list[str] = []  # and approximately when none is found exactly
+        # looked up exactly, in this order (a group: several sites, each looked up)
+        candidates: list[str | tuple[str, ...]] = []
+        fuzzy: list = []  # and approximately when none is found exactly
         written = [form.text for form in forms if form.means is None]  # no synonym applied
+        grouped = False
         for form in forms:
             names = [form.text]
             if form.means is not None:
@@ -283,30 +345,28 @@ class Linker:
                     for pattern, target in rewrites:
                         match = pattern.match(form.text)
                         if match:
-                            names.insert(0, target.format(**match.groupdict()))
+                            made = _rewritten(system, target, match.groupdict())
+                            grouped = grouped or isinstance(made[0], tuple)
+                            names[0:0] = made
             candidates += names
             if form.search:
                 fuzzy += names
         # exact, in the order of the forms (extra names before the vocabulary's)
         indexes = [ix for ix in (self.extra.get(system), self.index.systems[system]) if ix]
+        barred = self._barred(system, kind)
         for ix in indexes if exact else ():
             # extra names are usage: the text as written first, then curated synonyms
             for form in (written + candidates if ix is not indexes[-1] else candidates):
-                k = keys.key(form)
-                row = ix.key_row.get(k) if k else None
-                score = 1.0
-                if row is None and k:
-                    row = ix.bag_row.get(keys.unordered(k))
-                    score = 0.97
-                if row is not None:
-                    codes = [ix.codes[c] for c in ix.concepts_of(row)]
-                    if kind is not None and system == "MESH" and ix is not indexes[-1]:
-                        # extra names (usage) mix kinds: a condition is no drug descriptor, a
-                        # drug no disease one ("PCP": phencyclidine, or Pneumocystis pneumonia)
-                        other = MESH_DRUG if kind == MESH_DISEASE else MESH_DISEASE
-                        codes = [c for c in codes if self._specificity["MESH"].get(c) != other]
-                    if codes:
-                        return self._codes(system, [(c, score) for c in codes])
+                if isinstance(form, tuple):  # several sites: the codes of each, interleaved
+                    each = [self._exact(system, ix, n, kind, indexes, barred) for n in form]
+                    found = [pair for rank in range(self.top) for pairs in each
+                             for pair in pairs[rank:rank + 1]]
+                else:
+                    found = self._exact(system, ix, form, kind, indexes, barred)
+                if found:
+                    return self._codes(system, found)
+        if grouped:  # a group's names are searched one by one
+            fuzzy = [n for name in fuzzy for n in (name if isinstance(name, tuple) else (name,))]
         threshold = self.thresholds.get(system, 1.0)
         if exact_only or threshold > 1.0:
             return []
@@ -334,8 +394,32 @@ class Linker:
                 concepts = [c for c in concepts
                             if self._specificity["MESH"].get(ix.codes[c]) != other]
             order = sorted(concepts, key=lambda c: ix.specificity[c])
-            pairs.extend((ix.codes[c], round(score, 4)) for c in order)
+            pairs.extend((ix.codes[c], round(score, 4)) for c in order
+                         if ix.codes[c] not in barred)
         return self._codes(system, pairs)
+
+    def _exact(self, system: str, ix: SystemIndex, form: str, kind: int | None,
+               indexes: list[SystemIndex], barred: frozenset[str]) -> list[tuple[str, float]]:
+        """(code, score) of the names one form's key (or its words in another order) is,
+        least specific first; none that ``barred`` holds."""
+        k = keys.key(form)
+        if not k:
+            return []
+        row = ix.key_row.get(k)
+        score = 1.0
+        if row is None:
+            row = ix.bag_row.get(keys.unordered(k))
+            score = 0.97
+            if row is None:
+                return []
+        codes = [ix.codes[c] for c in ix.concepts_of(row)]
+        if kind is not None and system == "MESH" and ix is not indexes[-1]:
+            # extra names (usage) mix kinds: a condition is no drug descriptor, a drug no
+            # disease one ("PCP": phencyclidine, or Pneumocystis pneumonia)
+            other = MESH_DRUG if kind == MESH_DISEASE else MESH_DISEASE
+            codes = [c for c in codes if self._specificity["MESH"].get(c) != other]
+        return [(c, score) for c in codes if c not in barred] if barred else \
+            [(c, score) for c in codes]
 
     def _approximate(self, system: str) -> bool:
         """Whether a system is ever searched approximately (ICD-10-CM is not)."""

