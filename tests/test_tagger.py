@@ -70,3 +70,26 @@ def test_repeated_criteria_give_the_rows_tagging_gives() -> None:
         assert plain[table] == again[table], table
     twice, _ = collect([sample], tagger=cached)  # every criterion now comes from the cache
     assert twice["entities"] == plain["entities"] and twice["codes"] == plain["codes"]
+
+
+def test_span_categorizer_models_spans_nested_ones_included() -> None:
+    """A span categorizer's spans (doc.spans["sc"], which may nest) feed the rows as an NER
+    model's doc.ents do; the rules still win where they typed the same thing."""
+    from spacy.tokens import Span
+
+    from pipeline.tag.component import ConstraintTagger, model_spans_key
+    from pipeline.tag.tokenizer import blank
+
+    nlp = blank()
+    assert model_spans_key(nlp) is None
+    nlp.add_pipe("spancat", config={"spans_key": "sc"})
+    assert model_spans_key(nlp) == "sc"
+    doc = nlp.make_doc("Renal or hepatic failure with creatinine > 2 mg/dL")
+    doc.spans["sc"] = [Span(doc, 0, 4, "condition"), Span(doc, 2, 4, "condition"),
+                       Span(doc, 6, 10, "value")]
+    tagged = ConstraintTagger(read_ents=False, model_key="sc")(doc)
+    found = {(s.text, s.label_) for s in tagged.spans["elig"]}
+    assert {("Renal or hepatic failure", "condition"), ("hepatic failure", "condition")} <= found
+    rows = list(zip(tagged.spans["elig"], tagged._.elig_mentions))
+    values = [mention for span, mention in rows if span.label_ == "value"]
+    assert len(values) == 1 and values[0] is not None  # the rule's typed value, not the model's

@@ -21,6 +21,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.tag.component import model_spans_key
 from pipeline.train.brat import EVALUATED, ChiaFile, GoldSpan, read_folder
 
 __all__ = ["ChiaReport", "Counts", "evaluate_chia", "predict", "score", "words_per_second"]
@@ -126,23 +127,12 @@ def doc_spans(doc: Doc, offset: int = 0, spans_key: str | None = None) -> list[G
     return [GoldSpan(offset + s.start_char, offset + s.end_char, s.label_) for s in spans]
 
 
-def spans_key(nlp: Language) -> str | None:
-    """None for an NER pipeline, else the span group a span categorizer writes."""
-    if nlp.has_pipe("ner"):
-        return None
-    for _name, pipe in nlp.pipeline:
-        key = getattr(pipe, "key", None)
-        if key is not None:
-            return key
-    return None
-
-
 def predict(nlp: Language, files: list[ChiaFile], batch_size: int = 256
             ) -> tuple[list[list[GoldSpan]], float]:
     """Predicted spans per file (file offsets), and the seconds the model took."""
     lines = [(i, line) for i, chia in enumerate(files) for line in chia.lines]
     found: list[list[GoldSpan]] = [[] for _ in files]
-    key = spans_key(nlp)
+    key = model_spans_key(nlp)
     started = time.perf_counter()
     docs = nlp.pipe((line.text for _, line in lines), batch_size=batch_size)
     for (i, line), doc in zip(lines, docs):

@@ -62,18 +62,36 @@ def may_define_abbreviation(text: str) -> bool:
     return "(" in text and ABBREVIATION_CUE.search(text) is not None
 
 
+def model_spans_key(nlp: Language) -> Optional[str]:
+    """None for an NER model (its spans are ``doc.ents``), else the span group that the model's
+    span categorizer writes (``doc.spans["sc"]``), or None when there is no model."""
+    if "ner" in nlp.pipe_names:
+        return None
+    for _name, pipe in nlp.pipeline:
+        key = getattr(pipe, "key", None)
+        if isinstance(key, str):
+            return key
+    return None
+
+
 @Language.factory("elig_constraints", assigns=["doc.spans"],
                   default_config={"span_group": SPAN_GROUP})
 def make_constraints(nlp: Language, name: str, span_group: str):
-    return ConstraintTagger(span_group, read_ents="ner" in nlp.pipe_names)
+    return ConstraintTagger(span_group, read_ents="ner" in nlp.pipe_names,
+                            model_key=model_spans_key(nlp))
 
 
 class ConstraintTagger:
-    """Typed rule spans + NER entities -> ``doc.spans[group]``, mentions in ``doc._``."""
+    """Typed rule spans + the model's spans -> ``doc.spans[group]``, mentions in ``doc._``.
 
-    def __init__(self, span_group: str = SPAN_GROUP, read_ents: bool = True) -> None:
+    The model's spans are an NER model's ``doc.ents`` or a span categorizer's span group
+    ``model_key``, whose spans may nest ("hepatic failure" inside "renal or hepatic failure")."""
+
+    def __init__(self, span_group: str = SPAN_GROUP, read_ents: bool = True,
+                 model_key: Optional[str] = None) -> None:
         self.span_group = span_group
         self.read_ents = read_ents  # reading doc.ents costs a pass over the tokens
+        self.model_key = model_key
 
     def __call__(self, doc: Doc) -> Doc:
         spans: List[Span] = []
@@ -87,7 +105,11 @@ class ConstraintTagger:
                 spans.append(span)
                 mentions.append(mention)
         rule_spans = list(zip(spans, mentions))
-        for ent in doc.ents if self.read_ents else ():
+        if self.read_ents:
+            model_spans = doc.ents
+        else:
+            model_spans = doc.spans[self.model_key] if self.model_key in doc.spans else ()
+        for ent in model_spans:
             if ent.label_ == "condition" and ent.text.lower().endswith(_TAIL_HEADS):
                 ent = _with_tail(doc, ent)
             elif len(ent) > 2 and ent.text.lower().endswith(_CUE_TAILS) and ent[-2].text == "-":

@@ -22,7 +22,7 @@ from pipeline.train import DEFAULT_CONFIG, MODEL_NAME
 from pipeline.train.brat import (VALIDATION_PERCENT, VALIDATION_SALT, dev_trials, read_folder,
                                  validation_trials)
 from pipeline.train.lct import label_counts, read_lct_folder
-from pipeline.train.card import update_meta, write_card
+from pipeline.train.card import add_lct_meta, update_meta, write_card
 from pipeline.train.convert import write_docbins
 
 __all__ = ["TrainResult", "train_model"]
@@ -107,9 +107,9 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
     speed = words_per_second(nlp, [line.text for chia in dev for line in chia.lines])
     update_meta(nlp, report, speed, dev, name=out.name or MODEL_NAME)
     if extra:
-        nlp.meta["lct_training"] = {"documents": len(extra), "lines": lines["extra"],
-                                    "spans": label_counts(extra),
-                                    "labels": sorted(lct_labels) if lct_labels else "all"}
+        add_lct_meta(nlp, {"documents": len(extra), "lines": lines["extra"],
+                           "spans": label_counts(extra),
+                           "labels": sorted(lct_labels) if lct_labels else "all"})
     nlp.meta["chia_validation"] = {  # the trials the checkpoint was chosen on
         "rule": f"train trials with sha256('{VALIDATION_SALT}:' + NCT id)[:8] % 100 < "
                 f"{VALIDATION_PERCENT}", "trials": validation_trials(read_folder(data, "train"))}
