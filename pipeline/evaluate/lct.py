@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.tag.values import PLUS_MINUS, normalize_unit, parse_number
+from pipeline.train.lct import parse_ann
 
 OPERATORS = {"GT": ">", "GTEQ": ">=", "LT": "<", "LTEQ": "<=", "EQ": "=", "BETWEEN": "between"}
 _TEMPORAL_UNITS = {"year": "years", "month": "months", "week": "weeks", "day": "days",
@@ -53,23 +54,9 @@ def _number(text: str) -> float | None:
 
 def read_comparisons(ann_path: Path, doc: str) -> list[GoldComparison]:
     """Gold comparisons of one LCT ``.ann`` file."""
-    spans: dict[str, tuple[str, int, int, str]] = {}
-    attrs: dict[str, dict[str, str]] = defaultdict(dict)
-    events: list[list[str]] = []
-    for line in ann_path.read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
-        if line.startswith("T") and len(parts) >= 3:
-            kind, _, offsets = parts[1].partition(" ")
-            pieces = [p.split() for p in offsets.split(";")]
-            spans[parts[0]] = (kind, int(pieces[0][0]), int(pieces[-1][-1]), parts[2])
-        elif line.startswith("A") and len(parts) >= 2:
-            fields = parts[1].split()
-            if len(fields) >= 3:
-                attrs[fields[1]][fields[0]] = fields[2]
-        elif line.startswith("E") and len(parts) >= 2:
-            events.append(parts[1].split())
+    spans, events, attrs = parse_ann(ann_path.read_text(encoding="utf-8"))
     gold = []
-    for event in events:
+    for event in events.values():
         kind, _, anchor = event[0].partition(":")
         if kind != "Eq-Comparison" or anchor not in spans:
             continue

@@ -40,7 +40,8 @@ from pathlib import Path
 
 from pipeline.train.brat import ChiaFile, GoldSpan, Line, trial_of
 
-__all__ = ["MISSING", "label_counts", "lct_docs_folder", "read_lct_file", "read_lct_folder"]
+__all__ = ["MISSING", "label_counts", "lct_docs_folder", "parse_ann", "read_lct_file",
+           "read_lct_folder"]
 
 DIRECT = {"Condition": "condition", "Drug": "drug", "Procedure": "procedure"}
 JOINED = {"Modifier", "Acuteness"}  # written right before a concept, part of Chia's span
@@ -54,12 +55,14 @@ _LEAD = re.compile(r"\s*(?:\d{1,3}[.)](?!\d)\s*|[-*\u2022\u00b7]\s+)?")
 _HEADING = re.compile(r"^\s*(inclusion|exclusion)( criteria)?\s*:?\s*$", re.I)
 
 
-def _parse(ann: str) -> tuple[dict[str, tuple[str, int, int, str]], dict[str, list[str]],
-                              dict[str, str]]:
-    """(text-bound spans, events as [kind:anchor, role:ref, ...], each event's type value)."""
+def parse_ann(ann: str) -> tuple[dict[str, tuple[str, int, int, str]], dict[str, list[str]],
+                                 defaultdict[str, dict[str, str]]]:
+    """An LCT ``.ann`` text -> (text-bound spans: id -> (type, start, end, text), events:
+    id -> [type:anchor, role:ref, ...], attributes: id -> {name: value}). A discontinuous span
+    is read as its full extent. ``evaluate lct`` reads the comparisons from the same parse."""
     spans: dict[str, tuple[str, int, int, str]] = {}
     events: dict[str, list[str]] = {}
-    kinds: dict[str, str] = {}
+    attrs: defaultdict[str, dict[str, str]] = defaultdict(dict)
     for line in ann.splitlines():
         parts = line.split("\t")
         if line.startswith("T") and len(parts) >= 3:
@@ -70,9 +73,9 @@ def _parse(ann: str) -> tuple[dict[str, tuple[str, int, int, str]], dict[str, li
             events[parts[0]] = parts[1].split()
         elif line.startswith("A") and len(parts) >= 2:
             fields = parts[1].split()
-            if len(fields) >= 3 and fields[0] == "Observation-Type-Value":
-                kinds[fields[1]] = fields[2]
-    return spans, events, kinds
+            if len(fields) >= 3:
+                attrs[fields[1]][fields[0]] = fields[2]
+    return spans, events, attrs
 
 
 def _widen(text: str, start: int, modifiers: dict[int, int]) -> int:
@@ -88,7 +91,7 @@ def _widen(text: str, start: int, modifiers: dict[int, int]) -> int:
 
 
 def _labelled(text: str, spans: dict[str, tuple[str, int, int, str]],
-              events: dict[str, list[str]], kinds: dict[str, str]
+              events: dict[str, list[str]], attrs: defaultdict[str, dict[str, str]]
               ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]]:
     """Gold (start, end, label) of the mapped types, and the (start, end) left missing."""
     modifiers = {end: start for kind, start, end, _ in spans.values() if kind in JOINED}
@@ -110,7 +113,8 @@ def _labelled(text: str, spans: dict[str, tuple[str, int, int, str]],
         if kind in DIRECT:
             label = DIRECT[kind]
         elif kind == "Observation":
-            label = "measurement" if kinds.get(eid) in MEASUREMENT_KINDS else "observation"
+            kind_value = attrs[eid].get("Observation-Type-Value")
+            label = "measurement" if kind_value in MEASUREMENT_KINDS else "observation"
         elif kind == "Eq-Comparison" and "Value" in roles:
             temporal = "Temporal-Unit" in roles and eid not in filters
             label = "temporal" if temporal else "value"
@@ -135,7 +139,7 @@ def read_lct_file(txt_path: Path, labels: frozenset[str] | None = None) -> ChiaF
     text = txt_path.read_text(encoding="utf-8")
     ann_path = txt_path.with_suffix(".ann")
     ann = ann_path.read_text(encoding="utf-8") if ann_path.exists() else ""
-    gold, missing = _labelled(text, *_parse(ann))
+    gold, missing = _labelled(text, *parse_ann(ann))
     lines = []
     for match in _LINE.finditer(text):
         start = match.start() + _LEAD.match(match.group()).end()
