@@ -82,6 +82,5 @@ def test_evaluate_chia_dev_split_strict_micro_f1() -> None:
     report = evaluate_chia(shared_path("chia"), MODEL_DIR, split="dev")
     assert report.files > 250  # about a fifth of the 1618 shared documents
     strict_f1 = report.micro.strict_prf()[2]
-    # the floor the model card states: chosen without dev, the shipped model scores 0.5996
-    assert strict_f1 >= 0.59, "\n".join(report.lines())
+    assert strict_f1 >= 0.60, "\n".join(report.lines())
     assert report.micro.relaxed_prf()[2] > strict_f1
