@@ -188,6 +188,11 @@ def hand_checked(linker, path: Path = CHECKED) -> tuple[int, int, int]:
     return right, changed, total
 
 
+def _folds(mentions: list, folds: int = 5) -> dict[str, int]:
+    """Document -> its validation fold: every ``folds``-th document, sorted by id."""
+    return {doc: n % folds for n, doc in enumerate(sorted({m.doc for m in mentions}))}
+
+
 def choose_thresholds(shared: Path) -> list[str]:
     """The approximate-match threshold per label that maximizes F1 of correct MeSH codes
     (precision: correct among coded; recall: correct among all) on the validation part: every
@@ -198,8 +203,7 @@ def choose_thresholds(shared: Path) -> list[str]:
     for folder, train, _ in (BC5CDR, NCBI):
         if (shared / folder / train).exists():
             mentions += read_pubtator(shared / folder / train)
-    docs = sorted({m.doc for m in mentions})
-    held = {d for n, d in enumerate(docs) if n % 5 == 0}
+    held = {d for d, fold in _folds(mentions).items() if fold == 0}
     fit = [m for m in mentions if m.doc not in held]
     linker = Linker(extra_terms=_extra(fit), thresholds=dict.fromkeys(THRESHOLD_SYSTEMS, 0.0))
     lines = []
@@ -249,13 +253,12 @@ def validate(shared: Path, folds: int = 5) -> list[str]:
 
     lines = [f"{'MeSH of gold mentions (train folds)':<44} {'n':>6} {'acc@1':>7} {'acc@5':>7} "
              f"{'coded':>7} {'D… gold':>9}"]
-    plain = None
     corpora = {folder: read_pubtator(shared / folder / train)
                for folder, train, _ in (BC5CDR, NCBI) if (shared / folder / train).exists()}
+    plain = Linker() if corpora else None  # its index, shared by every fold's linker
     for folder, mentions in corpora.items():
         others = [m for f, ms in corpora.items() if f != folder for m in ms]
-        docs = sorted({m.doc for m in mentions})
-        fold_of = {d: n % folds for n, d in enumerate(docs)}
+        fold_of = _folds(mentions, folds)
         for label, kind in (("condition", "Disease"), ("drug", "Chemical")):
             if not any(m.label == label for m in mentions):
                 continue
@@ -263,8 +266,6 @@ def validate(shared: Path, folds: int = 5) -> list[str]:
             for fold in range(folds):
                 fit = [m for m in mentions if fold_of[m.doc] != fold] + others
                 held = [m for m in mentions if fold_of[m.doc] == fold and m.label == label]
-                if plain is None:
-                    plain = Linker()
                 linker = Linker(index=plain.index, extra_terms=_extra(fit), top=5)
                 part = score(held, linker, "")
                 for name in ("total", "skipped", "at1", "at5", "coded", "descriptor_gold"):

@@ -418,8 +418,7 @@ class Linker:
             # disease one ("PCP": phencyclidine, or Pneumocystis pneumonia)
             other = MESH_DRUG if kind == MESH_DISEASE else MESH_DISEASE
             codes = [c for c in codes if self._specificity["MESH"].get(c) != other]
-        return [(c, score) for c in codes if c not in barred] if barred else \
-            [(c, score) for c in codes]
+        return [(c, score) for c in codes if c not in barred]
 
     def _approximate(self, system: str) -> bool:
         """Whether a system is ever searched approximately (ICD-10-CM is not)."""
@@ -504,9 +503,9 @@ class Linker:
             forms = self._forms(tail, None)
             found = self._system(system, forms, exact_only=True)
             if not found and label == "condition" and _GRADING.match(" ".join(words[:drop])):
-                # only words that grade or time it gone, the rest is sieved as a mention
-                # would be: "chronic peptic ulcer disease" -> "peptic ulcer"; not after words
-                # that make a disease of its own ("inflammatory bowel disease")
+                # only words that grade it gone, the rest is sieved as a mention would be:
+                # "major hypoglycaemic episodes" -> hypoglycemia; not after words that make a
+                # disease of its own ("acute coronary syndrome", "inflammatory bowel disease")
                 found = self._sieved(system, forms, _KIND.get(label))
             if system == "MESH":
                 kind = MESH_DISEASE if label == "condition" else MESH_DRUG

@@ -87,7 +87,7 @@ def _generic_heads() -> frozenset[str]:
     return frozenset(keys.key(h["head"]) for h in rules.load("concept_synonyms")["generic_heads"])
 
 
-LEADING = (r"(?:acute|chronic|severe|significant|clinically\s+significant|major|serious|"
+_LEADING = (r"(?:acute|chronic|severe|significant|clinically\s+significant|major|serious|"
            r"mild|moderate|structural|functional|progressive|permanent|irreversible|"
            r"underlying|known|active|current|previous|prior|other|any|existing|pre-existing|"
            r"preexisting|concomitant|unstable|substantial|extensive|sudden|transient)")
@@ -106,7 +106,7 @@ def _organs() -> tuple[dict[str, dict], re.Pattern[str], re.Pattern[str], re.Pat
         for word in entry["words"] + entry.get("combining_forms", []):
             means[keys.key(word)] = entry
     prefixes = "|".join(p for e in table["organs"] for p in e.get("combining_forms", []))
-    compound = re.compile(rf"^(?:{LEADING}\s+){{0,2}}(?P<organ>{prefixes})-?"
+    compound = re.compile(rf"^(?:{_LEADING}\s+){{0,2}}(?P<organ>{prefixes})-?"
                           r"(?P<what>toxicit(?:y|ies)|path(?:y|ies))$", re.I)
     words = sorted((w for e in table["organs"] for w in e["words"]), key=len, reverse=True)
     organ = "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in words)
@@ -118,7 +118,7 @@ def _organs() -> tuple[dict[str, dict], re.Pattern[str], re.Pattern[str], re.Pat
     between = r"(?:\s+[\w-]+(?:al|ic|ar|ary|ous|ive))?"  # "renal interstitial damage"
     # only words that grade or time the damage may come first: "inflammatory bowel disease"
     # and "diabetic nephropathy" are diseases of their own, not any disease of the organ
-    lead = rf"(?:{LEADING}\s+){{0,2}}"
+    lead = rf"(?:{_LEADING}\s+){{0,2}}"
     before = re.compile(rf"^{lead}(?P<organ>{organ}){between}\s+{head_re}$", re.I)
     after = re.compile(rf"^{lead}{head_re}\s+(?:of|to|in|on)\s+(?:the\s+)?(?P<organ>{organ})$",
                        re.I)
@@ -417,10 +417,10 @@ def _names_of(text: str) -> tuple[tuple[str, ...], ...]:
     caused = cause(text)
     dropped = head_dropped(text)
     cut = clause_cut(text)
-    inner = caused[-1:] + manifestation(text) + cut + dropped
+    shown = manifestation(text)
+    inner = caused[-1:] + shown + cut + dropped
     before = cut + infection(text) + direction(text)
-    after = (head_swapped(text) + organ_word(text) + noun(text) + manifestation(text) + dropped
-             + head_added(text))
+    after = head_swapped(text) + organ_word(text) + noun(text) + shown + dropped + head_added(text)
     return tuple(caused), tuple(inner), tuple(before), tuple(after)
 
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
-    "EVALUATED", "TYPES", "ChiaFile", "GoldSpan", "Line", "chia_folder", "dev_trials", "is_dev",
+    "EVALUATED", "TYPES", "ChiaFile", "GoldSpan", "Line", "chia_folder", "dev_trial_ids",
+    "dev_trials", "is_dev",
     "hash_percent", "longest_first", "read_file", "read_folder", "trial_of", "validation_trials",
 ]
 
@@ -108,6 +109,13 @@ def validation_trials(files: list[ChiaFile]) -> list[str]:
     if not chosen and len(train) > 1:
         chosen = [min(train, key=lambda t: (rank[t], t))]
     return sorted(chosen)
+
+
+def dev_trial_ids(path: Path, variant: str = VARIANT) -> set[str]:
+    """The dev trial ids of the Chia folder ``path``, from the file names alone (no ``.ann``
+    is read): what other corpora leave out so that dev stays unseen."""
+    return {t for t in (trial_of(p.stem) for p in chia_folder(path, variant).glob("*.txt"))
+            if is_dev(t)}
 
 
 def dev_trials(files: list[ChiaFile]) -> list[str]:

@@ -60,16 +60,17 @@ def docs(nlp: Language, files: Iterable[ChiaFile]) -> Iterable[Doc]:
             yield line_doc(nlp, line)
 
 
-def write_docbins(nlp: Language, data: Path, out: Path,
-                  extra: list[ChiaFile] = ()) -> dict[str, int]:
+def write_docbins(nlp: Language, data: Path, out: Path, extra: list[ChiaFile] = (),
+                  train: list[ChiaFile] | None = None) -> dict[str, int]:
     """``train.spacy`` and ``dev.spacy`` in ``out`` from the Chia folder ``data`` (and the
     ``extra`` documents, LCT's, added to the training part only); line counts.
 
     ``dev.spacy`` — what ``spacy train`` scores its checkpoints on — holds the *validation*
     trials carved out of Chia's training trials (``brat.validation_trials``), never the dev
-    split: the dev split is scored once, after training, for the reported figures."""
+    split: the dev split is scored once, after training, for the reported figures. ``train``:
+    ``read_folder(data, "train")`` when the caller has read it already."""
     out.mkdir(parents=True, exist_ok=True)
-    train = read_folder(data, "train")
+    train = read_folder(data, "train") if train is None else train
     held = set(validation_trials(train))
     counts = {}
     for name, files in (("train", [f for f in train if f.trial_id not in held] + list(extra)),

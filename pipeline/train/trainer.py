@@ -19,8 +19,8 @@ import spacy
 from pipeline.evaluate.chia import ChiaReport, evaluate_chia, words_per_second
 from pipeline.tag.tokenizer import blank
 from pipeline.train import DEFAULT_CONFIG, MODEL_NAME
-from pipeline.train.brat import (VALIDATION_PERCENT, VALIDATION_SALT, dev_trials, read_folder,
-                                 validation_trials)
+from pipeline.train.brat import (VALIDATION_PERCENT, VALIDATION_SALT, dev_trial_ids,
+                                 read_folder, validation_trials)
 from pipeline.train.lct import label_counts, read_lct_folder
 from pipeline.train.card import add_lct_meta, update_meta, write_card
 from pipeline.train.convert import write_docbins
@@ -91,13 +91,13 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
     started = time.perf_counter()
     extra = []
     if lct is not None:
-        extra = read_lct_folder(lct, exclude=set(dev_trials(read_folder(data, "dev"))),
-                                labels=lct_labels)
+        extra = read_lct_folder(lct, exclude=dev_trial_ids(data), labels=lct_labels)
         if not extra:
             raise FileNotFoundError(f"{lct}: no LCT .txt/.ann documents found")
+    train = read_folder(data, "train")
     with tempfile.TemporaryDirectory(prefix="elig-train-") as scratch:
         work = Path(scratch)
-        lines = write_docbins(blank(), data, work / "corpus", extra)
+        lines = write_docbins(blank(), data, work / "corpus", extra, train)
         best = run_spacy_train(config, work / "corpus", work / "output", overrides)
         nlp = spacy.load(best)
     seconds = time.perf_counter() - started
@@ -112,7 +112,7 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
                            "labels": sorted(lct_labels) if lct_labels else "all"})
     nlp.meta["chia_validation"] = {  # the trials the checkpoint was chosen on
         "rule": f"train trials with sha256('{VALIDATION_SALT}:' + NCT id)[:8] % 100 < "
-                f"{VALIDATION_PERCENT}", "trials": validation_trials(read_folder(data, "train"))}
+                f"{VALIDATION_PERCENT}", "trials": validation_trials(train)}
     if out.exists():
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)

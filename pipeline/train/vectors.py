@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.train.brat import chia_folder, dev_trials, read_folder, trial_of
+from pipeline.train.brat import chia_folder, dev_trial_ids, trial_of
 from pipeline.train.lct import lct_docs_folder
 
 __all__ = ["VectorSettings", "corpus_texts", "train_vectors", "write_corpus"]
@@ -91,8 +91,7 @@ def write_corpus(shared: Path, out: Path) -> dict[str, int]:
     from pipeline.tag.tokenizer import blank
 
     nlp = blank()
-    exclude = set(dev_trials(read_folder(shared / "chia", "dev"))) if (
-        shared / "chia").is_dir() else set()
+    exclude = dev_trial_ids(shared / "chia") if (shared / "chia").is_dir() else set()
     words: dict[str, int] = {}
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as handle:
