@@ -228,6 +228,24 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB, since it started its program.
+
+    Linux keeps ``getrusage``'s ``ru_maxrss`` across ``exec``, so a ``parse`` started by a big
+    process (``make bench``, a notebook) would report its parent's peak as its own; the
+    kernel's ``VmHWM`` belongs to the program's own memory. ``ru_maxrss`` where there is no
+    ``/proc`` (macOS counts it in bytes)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
 def _worker_part(index: int,
                  records: list[tuple[Record, str]]) -> tuple[dict, dict, list, float, int]:
     """Run in a worker: Arrow tables (cheap to send back), counts, errors, peak memory and the
@@ -236,8 +254,7 @@ def _worker_part(index: int,
         os._exit(3)  # test hook: a worker killed in the middle of a run
     part = parse_part(records, _TAGGER)
     tables = {t: rows_to_arrow(part.tables[t], t) for t in TABLE_NAMES}
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return tables, part.counts, part.errors, rss_mb, len(records)
+    return tables, part.counts, part.errors, peak_rss_mb(), len(records)
 
 
 # --------------------------------------------------------------------------------------- runs

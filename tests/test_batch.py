@@ -192,3 +192,21 @@ def test_batch_resume_refuses_other_inputs(reference: Path, tmp_path: Path) -> N
           env={"ELIG_TEST_PARENT_DIES_AFTER_PART": "0"})
     other = parse(str(SAMPLE / "text"), "--out", str(out), "--part-size", "5", "--resume")
     assert other.returncode == 2 and "cannot resume" in other.stderr
+
+
+def test_peak_memory_is_the_programs_own_not_its_parents() -> None:
+    """A parse started by a big process (make bench) reported the parent's peak: Linux keeps
+    ru_maxrss across exec. The figure must be the child's own."""
+    import subprocess
+    import sys
+
+    import numpy
+
+    from pipeline.batch import peak_rss_mb
+
+    ballast = numpy.ones(300 * 2**20 // 8)  # 300 MB touched in this process
+    code = "from pipeline.batch import peak_rss_mb; print(peak_rss_mb())"
+    child = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True).stdout)
+    assert ballast.sum() > 0 and peak_rss_mb() > 300
+    assert child < peak_rss_mb() - 200

@@ -61,3 +61,6 @@ def blank() -> Language:
     nlp = English()
     nlp.tokenizer = customize(nlp)
     return nlp
+
+
+from pipeline.tag import spans as _spans  # noqa: E402,F401  (architectures trained models name)

@@ -17,6 +17,7 @@ from typing import Any
 import spacy
 
 from pipeline.evaluate.chia import ChiaReport, evaluate_chia, words_per_second
+from pipeline.paths import REPO
 from pipeline.tag.tokenizer import blank
 from pipeline.train import DEFAULT_CONFIG, MODEL_NAME
 from pipeline.train.brat import (VALIDATION_PERCENT, VALIDATION_SALT, dev_trial_ids,
@@ -47,6 +48,14 @@ def _check_out(out: Path, overwrite: bool) -> None:
         raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
     if not (out / "config.cfg").exists():
         raise FileExistsError(f"{out} exists and is not a spaCy model directory; not replacing it")
+
+
+def _repo_relative(path: Path) -> str:
+    """``path`` as the card names it: relative to the repository when it lies inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
 
 
 def _static_vector_keys(config: Path) -> list[str]:
@@ -117,5 +126,6 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
-    write_card(out, nlp, report, speed, command=command, train_seconds=seconds)
+    write_card(out, nlp, report, speed, command=command, train_seconds=seconds,
+               config=_repo_relative(config))
     return TrainResult(out, seconds, lines, report, speed)
