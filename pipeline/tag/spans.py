@@ -19,11 +19,14 @@ which ``pipeline.tag.tokenizer`` imports):
 * ``elig.endpoint_reducer.v1``: the span vector above (a drop-in for spaCy's reducers that
   takes the token vectors and the span indices itself);
 * ``elig.SpanCategorizer.v1``: tok2vec -> endpoint reducer -> scorer;
+* ``elig.MultiHashEmbed.v1``: spaCy's ``MultiHashEmbed.v2`` (same layers and weights) whose
+  floret vectors are read through a per-process cache when it predicts;
 * factory ``elig_spancat``: spaCy's single-label span categorizer (a softmax over the labels
   and "none", nested spans kept) whose ``set_annotations`` handles the batch at once.
 """
 
-
+# No ``from __future__ import annotations``: spaCy's registry validates these functions' argument
+# types from their annotations, which must be real types, not strings.
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy
