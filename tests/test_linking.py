@@ -24,6 +24,11 @@ def test_keys_meet_across_spelling_plural_and_order() -> None:
     assert keys.key("haemolytic-uraemic syndrome") == keys.key("hemolytic uremic syndrome")
     assert keys.bag_key("cancer of the breast") == keys.bag_key("breast cancer")
     assert keys.key("hepatitis A") != keys.key("hepatitis")  # "A" is not an article here
+    # single letters joined by a hyphen are one word; a letter before a word stays apart
+    assert keys.key("Q-T prolongation") == keys.key("QT prolongation")
+    assert keys.key("A-V block") == keys.key("AV block")
+    assert keys.key("T-cell lymphoma") == "t cell lymphoma"
+    assert keys.key("A-T mutated protein") != keys.key("mutated protein")  # no filler "at"
     assert keys.strip_qualifiers("History of uncontrolled hypertension") == "hypertension"
     assert keys.strip_qualifiers("known") == "known"  # nothing would be left
 
@@ -228,6 +233,26 @@ def best(text: str, system: str, long_form: str | None = None) -> str | None:
     ("cholestatic disease", "MESH", "D002779"),  # Cholestasis
     ("glomerulopathy", "MESH", "D007674"),  # Kidney Diseases
     ("biliary obstruction", "ICD10CM", "K83.1"),  # Obstruction of bile duct
+    # one word as a vocabulary says it (word_swaps)
+    ("adrenal failure", "MESH", "D000309"),  # Adrenal Insufficiency, not Renal Insufficiency
+    ("nasal polyposis", "MESH", "D009298"),  # Nasal Polyps
+    ("intracranial bleed", "MESH", "D020300"),  # Intracranial Hemorrhages
+    ("impaired fasting glycaemia", "ICD10CM", "R73.01"),  # Impaired fasting glucose
+    ("peptic ulceration", "ICD10CM", "K27"),
+    # MeSH through the name of the ICD-10-CM code found exactly
+    ("fits", "MESH", "D012640"),  # R56.9 Unspecified convulsions -> Seizures
+    ("tiredness", "MESH", "D005221"),  # R53.83 Other fatigue -> Fatigue
+    ("gastric hemorrhage", "MESH", "D006471"),  # K92.2 -> Gastrointestinal Hemorrhage
+    # a group of people as its condition; "<head> of <word>" turned round
+    ("hypertensive patients", "ICD10CM", "I10"),
+    ("disorder of coagulation", "MESH", "D001778"),  # Blood Coagulation Disorders
+    # misspelt words corrected to the vocabularies' own (one edit)
+    ("osteopososis", "MESH", "D010024"),  # Osteoporosis
+    ("peridontal disease", "ICD10CM", "K05.6"),
+    # each coordinated part also without its first words
+    ("2nd or 3rd degree atrioventricular (AV) block", "MESH", "D054537"),
+    ("intermediate- or high-risk prostate cancer", "ICD10CM", "C61"),
+    ("adenocarcinoma of the stomach", "ICD10CM", "C16"),
 ])
 def test_sieves_code_what_no_name_says_exactly(text: str, system: str, code: str) -> None:
     assert best(text, system) == code, (text, system, best(text, system))
@@ -248,6 +273,42 @@ def test_sieves_keep_away_from_what_they_do_not_mean() -> None:
     # "X disorders" is MeSH's wording; in ICD-10-CM "sensory disorders" is an eyelid code
     assert best("sensory impairment", "MESH") == "D012678"
     assert best("sensory impairment", "ICD10CM") is None
+
+
+def test_word_swaps_examples_are_swapped_and_only_whole_words() -> None:
+    from pipeline.linking import sieves
+
+    for entry in rules.load("concept_synonyms")["word_swaps"]:
+        swapped = sieves.word_swapped(entry["metadata"]["example"])
+        assert swapped and all(entry["word"] not in s.lower().split() for s in swapped), entry
+    assert sieves.word_swapped("bleeding disorder") == ["hemorrhage disorder"]
+    assert sieves.word_swapped("myomectomy") == []  # a word part is no word
+
+
+def test_bridge_from_icd10cm_never_outranks_a_better_mesh_name() -> None:
+    # "variant angina" is I20.1 "Angina pectoris with documented spasm" in ICD-10-CM; MeSH has
+    # the variant itself, found approximately above the bridge's limit
+    assert best("variant angina", "MESH") == "D000788"  # Angina Pectoris, Variant
+    # a MeSH name as written stays first
+    assert best("myalgia", "MESH") == "D063806"
+
+
+def test_spelling_corrects_only_long_words_the_vocabularies_lack() -> None:
+    from pipeline.linking import load_linker
+
+    linker = load_linker()
+    assert linker._corrected("osteopososis") == "osteoporosis"
+    assert linker._corrected("osteoporosis") is None  # a word the vocabularies have
+    assert linker._corrected("fitz") is None  # too short to tell a typo from another word
+    assert linker._corrected("xqzvwk") is None  # nothing one edit away
+
+
+def test_abbreviations_are_never_matched_by_their_letters_alone() -> None:
+    # approximately, "GBM" came out as anti-GBM disease and "ASD" as fetal alcohol spectrum
+    # disorders: an abbreviation meets only names that have it as a word ("HPV infection")
+    assert best("ASD", "MESH") is None
+    assert best("GBM", "MESH") == "D005909"  # Glioblastoma: the curated synonym
+    assert best("HPV", "MESH") == "D030361"  # Papillomavirus Infections
 
 
 def test_new_sieves_keep_away_from_what_they_do_not_mean() -> None:

@@ -21,14 +21,22 @@ For each vocabulary a label is coded in (``LABEL_SYSTEMS``), a mention is looked
    disease"), an agent carried as its infection ("HIV seropositive"), a quantity high or low
    as its condition ("elevated blood pressure"), a type with its kind word ("bipolar I"); in
    MeSH only descriptors of the mention's kind;
+   **spelling** (conditions only, ``_spelled``): a word the vocabularies lack, of six letters
+   or more, as their commonest word one edit away ("osteopososis"), exactly (score 0.9);
 4. **approximate**: cosine of character-trigram TF-IDF vectors against every name of the
    vocabulary, searched exactly (a sparse product over the n-grams' postings), for the forms
    and their cores ("nicotine-induced nystagmus" -> "nystagmus"). A code is given only at or
    above the system's threshold (``THRESHOLDS``, chosen on a validation part of the training
-   mentions, see ``evaluate/linking.py``);
-5. **parts and heads** (``_fallback``): the coordinated parts, else the words after the first
-   one or two, exactly (through the sieves too when the words dropped only grade it: "major
-   hypoglycaemic episodes"), of the mention and of its long form.
+   mentions, see ``evaluate/linking.py``). An abbreviation ("GAD") meets only names that have
+   it as a word: its letters inside other words are chance ("GAD-7");
+   **bridge** (conditions, MeSH only, ``_bridged``): when MeSH has nothing, or only an
+   approximate name under ``BRIDGE_BELOW``, the name of the ICD-10-CM code found (at
+   ``BRIDGE_FROM`` or more) without what ICD-10-CM adds to make a leaf, exactly in MeSH:
+   "fits" is R56.9 *Unspecified convulsions*, and "convulsions" MeSH's *Seizures*;
+5. **parts and heads** (``_fallback``): the coordinated parts, each also without its first
+   one or two words, else the words after the first one or two, exactly (through the sieves
+   too when the words dropped only grade it: "major hypoglycaemic episodes"), of the mention
+   and of its long form.
 
 Measurements are coded through the lexicon's concept (the typed rows' ``concept`` column, or
 the lexicon run on the mention) and the LOINC table, never approximately.
@@ -65,6 +73,11 @@ LABEL_SYSTEMS: dict[str, tuple[str, ...]] = {
 EXACT_ONLY = 1.01
 THRESHOLDS: dict[str, float] = {"ICD10CM": EXACT_ONLY, "MESH": 0.75, "DRUGBANK": 0.75}
 _KIND = {"condition": MESH_DISEASE, "drug": MESH_DRUG}
+# The bridge from ICD-10-CM to MeSH (``_bridged``): used when MeSH's own best is under
+# BRIDGE_BELOW, from ICD-10-CM codes scored BRIDGE_FROM or more; both chosen as the pair with
+# the most right MeSH codes over the validation folds of both train parts (``validate``).
+BRIDGE_BELOW = 0.8
+BRIDGE_FROM = 0.97
 MAX_MENTION = 160  # characters looked up; a longer span is cut (it is never a single concept)
 TOP = 3  # codes per system
 _CANDIDATES = 6
@@ -144,6 +157,15 @@ _PARENTHESES = re.compile(r"\s*(?:\([^()]*\)?|\[[^\[\]]*\]?)")
 _NOS = re.compile(r",?\s*\bnot\s+otherwise\s+specified\b", re.I)
 
 
+# an abbreviation: searched approximately, it only meets names that have it as a word
+# ("HPV infection"); its letters in other words are chance ("GAD" -> "GAD-7" questionnaire)
+_ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z][A-Za-z0-9-]{1,6}")
+# what ICD-10-CM adds to a name to make a leaf: "Other fatigue", "Unspecified convulsions",
+# "Epilepsy, unspecified, not intractable, without status epilepticus"
+_ICD_GRADE = re.compile(r"^(?:other|unspecified)\s+|,?\s*\bunspecified\b|\s*\bNOS\b", re.I)
+_ICD_DETAIL = re.compile(r",.*$|\s+\b(?:with|without|due to|in|of unspecified)\b.*$", re.I)
+
+
 @dataclass(frozen=True)
 class _Form:
     text: str
@@ -161,6 +183,7 @@ def _generic_heads() -> frozenset[str]:
 _GRADING = re.compile(r"(?:(?:severe|significant|clinically\s+significant|major|serious|mild|"
                       r"moderate|substantial|extensive|underlying|known|current|previous|prior|"
                       r"other|any|existing|pre-?existing|concomitant)(?:\s+|$))+$", re.I)
+_FUNCTION_WORDS = frozenset("with without of in to for by on at as and or from than".split())
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band/or\b|\bor\b|\band\b|/)\s*", re.I)
 
 
@@ -205,6 +228,8 @@ class Linker:
         self._code_names = {s: dict(zip(ix.codes, ix.names))
                             for s, ix in self.index.systems.items()}
         self._chapters: dict[str, str | None] | None = None
+        self._words: dict[str, int] | None = None  # vocabulary words, for spelling
+        self._spelling: dict[str, str | None] = {}  # misspelt word -> its correction
         self._specificity = {s: dict(zip(ix.codes, ix.specificity.tolist()))
                              for s, ix in self.index.systems.items()}
         # codes never given: ICD-10-CM's external causes (chapter 20, V00-Y99: how, where and
@@ -246,14 +271,19 @@ class Linker:
             cores = None
             for system in systems:
                 codes = (self._system(system, forms, exact_only=True, kind=kind)
-                         or (self._sieved(system, forms, kind) if label == "condition" else []))
+                         or (self._sieved(system, forms, kind) if label == "condition" else [])
+                         or (self._spelled(system, forms, kind) if label == "condition" else []))
                 if not codes and kind == MESH_DISEASE and self._names_barred(system, forms):
                     continue  # a body part or an organism: its infection (sieves) or nothing
                 if not codes and self._approximate(system):
                     if cores is None:
                         cores = self._cores(forms, label)
                     codes = self._system(system, forms + cores, kind=kind, exact=False)
-                found += codes or self._fallback(system, forms, label)
+                codes = codes or self._fallback(system, forms, label)
+                if system == "MESH" and label == "condition" and (
+                        not codes or codes[0].score < BRIDGE_BELOW):
+                    codes = self._bridged(found, kind) or codes
+                found += codes
         if len(self._cache) >= self.cache_size:
             self._cache.clear()  # bounded: a registry's mentions repeat within a run's start
         self._cache[cache_key] = found
@@ -374,11 +404,15 @@ class Linker:
         # made of the forms; the best score of a name wins, ties to the less specific code
         best: dict[tuple[int, int], float] = {}
         vocabulary = self.index.systems[system]
+        acronyms = {keys.key(form) for form in fuzzy
+                    if isinstance(form, str) and _ACRONYM.fullmatch(form.strip())}
         for k in dict.fromkeys(keys.key(form) for form in fuzzy):
             if k in _generic_heads() or (system == "ICD10CM" and " " not in k):
                 continue  # one word reaches 0.90 in ICD-10-CM only by being its name
             for which, ix in enumerate(indexes):
                 for row, score in self._search(which, ix, k) if k else ():
+                    if k in acronyms and not set(k.split()) <= set(ix.keys[row].split()):
+                        continue  # "GAD" is not "GAD-7", "GBM" not "anti-GBM disease"
                     if score > best.get((which, row), 0.0):
                         best[(which, row)] = score
         ranked = sorted(((s, r) for r, s in best.items() if s >= threshold),
@@ -420,6 +454,28 @@ class Linker:
             codes = [c for c in codes if self._specificity["MESH"].get(c) != other]
         return [(c, score) for c in codes if c not in barred]
 
+    def _bridged(self, found: list[Code], kind: int | None) -> list[Code]:
+        """MeSH codes of the names of the ICD-10-CM codes a condition got exactly: "fits" is
+        R56.9 *Unspecified convulsions*, and "convulsions" is MeSH's *Seizures*. The name is
+        looked up bare (what ICD-10-CM adds to it to make a leaf gone: "unspecified", "other",
+        what follows a comma or "with"/"without"), exactly, in descriptors of the mention's
+        kind; scored 0.9 of the ICD-10-CM code's own."""
+        for code in found:
+            if code.system != "ICD10CM" or code.score < BRIDGE_FROM:
+                continue
+            names = []
+            for name in (code.name,):
+                bare = _ICD_GRADE.sub("", name).strip(" ,")
+                names += [name, bare]
+            forms = [_Form(n, None, False) for n in dict.fromkeys(names) if n
+                     and keys.key(n) not in _generic_heads()]
+            got = self._system("MESH", forms, exact_only=True, kind=kind)
+            got = [c for c in got if self._specificity["MESH"].get(c.code) == kind]
+            if got:
+                return self._codes("MESH", [(c.code, round(min(c.score, code.score) * 0.9, 4))
+                                            for c in got])
+        return []
+
     def _approximate(self, system: str) -> bool:
         """Whether a system is ever searched approximately (ICD-10-CM is not)."""
         return self.thresholds.get(system, 1.0) <= 1.0
@@ -432,6 +488,67 @@ class Linker:
             return []
         return [_Form(core, None, True) for form in forms if form.search and form.means is None
                 for core in sieves.cores(form.text)]
+
+    def _vocabulary_words(self) -> dict[str, int]:
+        """Every word of the vocabularies' names (as keys write it), with how many names have
+        it; built at the first misspelt mention."""
+        if self._words is None:
+            counts: dict[str, int] = {}
+            for ix in self.index.systems.values():
+                for k in ix.keys:
+                    for word in k.split():
+                        counts[word] = counts.get(word, 0) + 1
+            self._words = counts
+        return self._words
+
+    def _corrected(self, word: str) -> str | None:
+        """The vocabulary's word one edit (a letter dropped, added, changed, or two swapped)
+        from a word it lacks, the commonest if several; None for a word it has, a short word
+        (< 6 letters: "fits" is no misspelt "fats") or a word with digits."""
+        vocabulary = self._vocabulary_words()
+        if word in vocabulary or len(word) < 6 or not word.isalpha():
+            return None
+        if word in self._spelling:
+            return self._spelling[word]
+        if len(self._spelling) >= self.cache_size:
+            self._spelling.clear()
+        self._spelling[word] = found = self._nearest(word, vocabulary)
+        return found
+
+    @staticmethod
+    def _nearest(word: str, vocabulary: dict[str, int]) -> str | None:
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        edits = {a + b[1:] for a, b in splits if b}
+        edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        edits |= {a + c + b[1:] for a, b in splits if b for c in letters}
+        edits |= {a + c + b for a, b in splits for c in letters}
+        found = [(vocabulary[e], e) for e in edits if e in vocabulary and len(e) >= 5]
+        return max(found)[1] if found else None
+
+    def _spelled(self, system: str, forms: list[_Form], kind: int | None) -> list[Code]:
+        """Codes of the forms as written with each misspelt word corrected (``_corrected``:
+        "osteopososis" -> osteoporosis, "peridontal disease" -> periodontal disease), exactly,
+        in MeSH only descriptors of the mention's kind; scored 0.9 of their own. D'Souza & Ng
+        (2015) found spelling the sieve that most helps after exact names."""
+        seen: set[str] = set()
+        for form in forms:
+            if form.means is not None or not form.search:
+                continue
+            words = keys.key(form.text).split()
+            fixed = [self._corrected(w) for w in words]
+            if not any(fixed):
+                continue
+            text = " ".join(f or w for f, w in zip(fixed, words))
+            if text in seen:
+                continue
+            seen.add(text)
+            found = self._system(system, [_Form(text, None, False)], exact_only=True, kind=kind)
+            if system == "MESH" and kind is not None:
+                found = [c for c in found if self._specificity["MESH"].get(c.code) == kind]
+            if found:
+                return self._codes(system, [(c.code, round(c.score * 0.9, 4)) for c in found])
+        return []
 
     def _sieved(self, system: str, forms: list[_Form], kind: int | None) -> list[Code]:
         """Codes of what the sieves make of the forms as written (``sieves.sieve_names``:
@@ -471,12 +588,13 @@ class Linker:
     def _fallback(self, system: str, forms: list[_Form], label: str) -> list[Code]:
         """When the mention as a whole has no code: each of its coordinated parts, with the
         head they share ("hepatic or renal impairment" -> "hepatic impairment", "renal
-        impairment"), exactly, scored 0.95 of their own; else the mention without its first one
-        or two words, exactly ("unremitting diarrhea" -> "diarrhea", score 0.9), unless only a
-        generic head is left ("psychotic features") or, in MeSH, a descriptor that is not a
-        disease (a drug, for drugs): "depressed mood" is not "Affect". The long form's barest
-        form is tried first, then the mention's: "RIHA" is nothing, "ribavirin-induced
-        hemolytic anemia" without its first words is."""
+        impairment"), exactly, and after them the parts found only without their first one or
+        two words ("high-risk prostate cancer"), scored 0.95 of their own; when no part has a
+        code, the mention without its first one or two words, exactly ("unremitting diarrhea"
+        -> "diarrhea", score 0.9), unless only a generic head is left ("psychotic features")
+        or, in MeSH, a descriptor that is not a disease (a drug, for drugs): "depressed mood"
+        is not "Affect". The long form's barest form is tried first, then the mention's:
+        "RIHA" is nothing, "ribavirin-induced hemolytic anemia" without its first words is."""
         for text in dict.fromkeys(f.text for f in forms if f.search and f.means is None):
             found = self._fallback_of(system, text, label)
             if found:
@@ -487,19 +605,32 @@ class Linker:
         parts = _conjuncts(text)
         if len(parts) > 1:
             kind = _KIND.get(label)
-            per_part = []
+            per_part, cut = [], []
             for part in parts:
                 forms = self._forms(part, None)
-                per_part.append(self._system(system, forms, exact_only=True, kind=kind) or (
-                    self._sieved(system, forms, kind) if label == "condition" else []))
-            merged = [c for rank in range(self.top) for codes in per_part
-                      for c in codes[rank:rank + 1]]
-            return self._codes(system, [(c.code, round(c.score * 0.95, 4)) for c in merged])
+                found = self._system(system, forms, exact_only=True, kind=kind) or (
+                    self._sieved(system, forms, kind) if label == "condition" else [])
+                if found:
+                    per_part.append(found)
+                else:  # after the parts named whole: "localized cancer" is only "cancer"
+                    cut.append(self._dropped(system, part, label, part=True))
+            merged = [c for group in (per_part, cut) for rank in range(self.top)
+                      for codes in group for c in codes[rank:rank + 1]]
+            if merged:
+                return self._codes(system, [(c.code, round(c.score * 0.95, 4)) for c in merged])
+        return self._dropped(system, text, label)
+
+    def _dropped(self, system: str, text: str, label: str, part: bool = False) -> list[Code]:
+        """The mention without its first one or two words, exactly (see ``_fallback``); for a
+        coordinated ``part``, never a tail that opens with a function word ("gingival sulcus
+        with PD" is not "PD")."""
         words = text.split()
         for drop in (1, 2):
             tail = " ".join(words[drop:])
             if len(words) - drop < 1 or keys.key(tail) in _generic_heads():
                 break
+            if part and words[drop].lower() in _FUNCTION_WORDS:
+                continue
             forms = self._forms(tail, None)
             found = self._system(system, forms, exact_only=True)
             if not found and label == "condition" and _GRADING.match(" ".join(words[:drop])):

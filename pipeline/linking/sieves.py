@@ -20,6 +20,11 @@ domain", do the same: each sieve transforms the mention, an exact match ends the
 * ``direction``: a quantity said to be high or low as the condition that names it, from the
   curated ``directions`` table ("elevated blood pressure" -> hypertension, "low platelet
   count" -> thrombocytopenia, "BP reduction" -> hypotension).
+* ``person_dropped``: a group of people as the condition that names it ("hypertensive
+  patients" -> "hypertensive", then hypertension); ``of_inverted``: "<head> of the <word>" as
+  "<word> <head>" ("disorder of coagulation" -> "coagulation disorder").
+* ``word_swapped``: one word as a vocabulary may say it, from the curated ``word_swaps`` table
+  ("GI bleed" -> "GI hemorrhage", "adrenal failure" -> "adrenal insufficiency").
 * ``head_added``: the mention with a kind word after it ("bipolar I" -> "bipolar I disorder",
   "hypermobility" -> "hypermobility syndrome").
 """
@@ -34,7 +39,7 @@ from pipeline.linking import text as keys
 
 __all__ = ["cause", "clause_cut", "cores", "direction", "function_loss", "head_added",
            "head_dropped", "head_swapped", "infection", "manifestation", "noun", "noun_forms",
-           "organ", "organ_word", "sieve_names"]
+           "of_inverted", "organ", "organ_word", "person_dropped", "sieve_names", "word_swapped"]
 
 _AGENT = r"[\w.+/'-]+(?:\s+[\w.+/'-]+){0,3}"
 # "<agent>-induced X", "<agent> induced X", "X induced by <agent>", "X due to <cause>" …
@@ -157,6 +162,49 @@ def _organ_words() -> tuple[dict[str, list[str]], re.Pattern[str]]:
             out[word] = [w for w in found if w != word]
     body = "|".join(re.escape(w) for w in sorted(out, key=len, reverse=True))
     return out, re.compile(rf"\b(?:{body})\b", re.I)
+
+
+_PERSONS = re.compile(r"^(?P<x>.+?)\s+(?:patients?|subjects?|individuals?|persons?|people|"
+                      r"participants?|volunteers?|populations?|cases?|women|men|adults?|"
+                      r"children|infants?|adolescents?)$", re.I)
+
+
+def person_dropped(text: str) -> list[str]:
+    """The condition a group of people is named by: "hypertensive patients" -> "hypertensive"
+    (then its noun, hypertension), "asthma patients" -> "asthma"; not when only a generic
+    word is left."""
+    match = _PERSONS.match(text.strip())
+    if match and keys.key(match.group("x")) not in _generic_heads():
+        return [match.group("x")]
+    return []
+
+
+_OF = re.compile(r"^(?P<head>[\w-]+(?:\s+[\w-]+)?)\s+of\s+(?:the\s+)?(?P<what>[\w-]+)$", re.I)
+
+
+def of_inverted(text: str) -> list[str]:
+    """"<head> of (the) <word>" as "<word> <head>": "disorder of coagulation" -> "coagulation
+    disorder", "infection of the jawbone" -> "jawbone infection" (a bag of words ignores the
+    order, not the "the" a name lacks or keeps)."""
+    match = _OF.match(text.strip())
+    return [f"{match.group('what')} {match.group('head')}"] if match else []
+
+
+@lru_cache(maxsize=1)
+def _word_swaps() -> tuple[dict[str, tuple[str, ...]], re.Pattern[str]]:
+    table = {e["word"].lower(): tuple(e["as"])
+             for e in rules.load("concept_synonyms")["word_swaps"]}
+    words = sorted(table, key=len, reverse=True)
+    return table, re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.I)
+
+
+def word_swapped(text: str) -> list[str]:
+    """The mention with one word as a vocabulary may say it (``word_swaps``): "GI bleed" ->
+    "GI hemorrhage", "adrenal failure" -> "adrenal insufficiency", "nasal polyposis" ->
+    "nasal polyps"; [] when no word has another."""
+    table, pattern = _word_swaps()
+    return [text[:m.start()] + other + text[m.end():]
+            for m in pattern.finditer(text) for other in table[m.group().lower()]]
 
 
 def organ_word(text: str) -> list[str]:
@@ -418,9 +466,12 @@ def _names_of(text: str) -> tuple[tuple[str, ...], ...]:
     dropped = head_dropped(text)
     cut = clause_cut(text)
     shown = manifestation(text)
-    inner = caused[-1:] + shown + cut + dropped
-    before = cut + infection(text) + direction(text)
-    after = head_swapped(text) + organ_word(text) + noun(text) + shown + dropped + head_added(text)
+    persons = person_dropped(text)
+    inverted = of_inverted(text)
+    inner = caused[-1:] + shown + cut + dropped + persons + inverted
+    before = cut + persons + inverted + infection(text) + direction(text)
+    after = (head_swapped(text) + organ_word(text) + word_swapped(text) + noun(text) + shown
+             + dropped + head_added(text))
     return tuple(caused), tuple(inner), tuple(before), tuple(after)
 
 

@@ -30,6 +30,9 @@ _SPELLING = (("tumour", "tumor"), ("oesophag", "esophag"), ("oedema", "edema"),
              ("fibre", "fiber"), ("centre", "center"), ("labour", "labor"))
 _SPELLING_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _SPELLING))
 _SPELLING_MAP = dict(_SPELLING)
+# Single letters joined by a hyphen are one word: "Q-T prolongation" is "QT prolongation",
+# "A-V block" "AV block" (never "T-cell": a letter before a word stays apart).
+_LETTERS = re.compile(r"(?<![a-z0-9])([a-z])-(?=[a-z](?![a-z0-9]))")
 # Words that carry no meaning for a lookup, in a name or a mention.
 _FILLER = frozenset("the of nos unspecified in with to for by on at as".split())
 # Words that end in s but are not plurals.
@@ -43,7 +46,15 @@ def words(text: str) -> tuple[str, ...]:
     folded = folded.replace("'s ", " ").replace("\u2019s ", " ")
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     folded = _SPELLING_PATTERN.sub(lambda m: _SPELLING_MAP[m.group()], folded)
+    folded = _LETTERS.sub(_joined, folded)
     return tuple(_singular(w) for w in _NON_WORD.split(folded) if w)
+
+
+def _joined(match: re.Match[str]) -> str:
+    """Two hyphened letters as one word, unless that word is a filler word that keys drop:
+    "A-T mutated protein" (ataxia telangiectasia) must not become "protein"."""
+    joined = match.group(1) + match.string[match.end()]
+    return match.group() if joined in _FILLER else match.group(1)
 
 
 def _singular(word: str) -> str:
