@@ -5,6 +5,7 @@ Thin wrappers: they check arguments, call the same functions the notebook API ca
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -290,10 +291,19 @@ def vectors(
         help="the shared data folder (chia/, lct/, ctgov_records/, ...)")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="folder to write")] = Path(
         "vectors"),
+    corpora: Annotated[str, typer.Option(
+        help="comma-separated corpora to train on, or 'all'; the default are those whose "
+             "licences let the vectors ship (chia, lct, ncbi_disease)")] = "shippable",
 ) -> None:
     """Train static floret vectors on the shared corpora's text (Chia's dev trials left out)
     for `train --vectors OUT/spacy`."""
-    from pipeline.train.vectors import train_vectors, write_corpus
+    from pipeline.train.vectors import CORPORA, SHIPPABLE, train_vectors, write_corpus
+
+    chosen = SHIPPABLE if corpora == "shippable" else CORPORA if corpora == "all" else tuple(
+        c.strip() for c in corpora.split(",") if c.strip())
+    unknown = [c for c in chosen if c not in CORPORA]
+    if unknown or not chosen:
+        _fail(f"--corpora {corpora}: use 'shippable', 'all' or some of {', '.join(CORPORA)}")
 
     shared = shared or SHARED_DATA
     if not shared.is_dir():
@@ -302,11 +312,13 @@ def vectors(
         import floret  # noqa: F401
     except ImportError:
         _fail("floret is not installed: pip install -e '.[train]' (it pins floret)")
-    words = write_corpus(shared, out / "corpus.txt")
+    words = write_corpus(shared, out / "corpus.txt", chosen)
     if not words:
         _fail(f"{shared}: no corpus text found (chia/, lct/, ctgov_records/, ...)")
     for name, count in words.items():
         typer.echo(f"{name}: {count:,} words")
+    # the corpora and their words, for the card of a model trained with these vectors
+    (out / "corpora.json").write_text(json.dumps(words), encoding="utf-8")
     typer.echo(f"wrote {train_vectors(out / 'corpus.txt', out)}")
 
 

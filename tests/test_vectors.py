@@ -35,6 +35,12 @@ def test_vector_corpus_leaves_out_chia_dev_trials_everywhere(tmp_path: Path) -> 
     assert "metformin users" in corpus and "dev trial text" not in corpus
     assert "esophageal varices" not in corpus  # NCT00965900, a Chia dev trial
     assert corpus == corpus.lower()
+    # the shippable corpora only: no CT.gov records (no licence, or GPL-3.0)
+    from pipeline.train.vectors import SHIPPABLE
+
+    words = write_corpus(shared, tmp_path / "clean.txt", SHIPPABLE)
+    assert set(words) == {"chia", "lct"}
+    assert "metformin users" not in (tmp_path / "clean.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ component), then scored on the dev trials and given its model card.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -115,6 +116,11 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
     report.model = str(out)
     speed = words_per_second(nlp, [line.text for chia in dev for line in chia.lines])
     update_meta(nlp, report, speed, dev, name=out.name or MODEL_NAME)
+    corpora = vectors.parent / "corpora.json" if vectors is not None else None
+    if corpora is not None and corpora.is_file():  # written by `python -m pipeline vectors`
+        rows, dim = nlp.vocab.vectors.shape
+        nlp.meta["vectors_training"] = {
+            "corpora": json.loads(corpora.read_text(encoding="utf-8")), "rows": rows, "dim": dim}
     if extra:
         add_lct_meta(nlp, {"documents": len(extra), "lines": lines["extra"],
                            "spans": label_counts(extra),

@@ -22,9 +22,16 @@ from pathlib import Path
 from pipeline.train.brat import chia_folder, dev_trial_ids, trial_of
 from pipeline.train.lct import lct_docs_folder
 
-__all__ = ["VectorSettings", "corpus_texts", "train_vectors", "write_corpus"]
+__all__ = ["CORPORA", "SHIPPABLE", "VectorSettings", "corpus_texts", "train_vectors",
+           "write_corpus"]
 
 _PUBTATOR = re.compile(r"\d+\|[ta]\|")
+CORPORA = ("chia", "lct", "ctgov_records", "nci_cts", "bc5cdr", "ncbi_disease")
+# the corpora whose licences let vectors trained on them ship with the models: Chia (CC BY
+# 4.0), LCT (MIT + CC BY 4.0), NCBI disease (public domain); the CT.gov records come from
+# repositories with no licence or GPL-3.0, NCI CTS from ones with no licence file, and
+# BC5CDR's copy states none
+SHIPPABLE = ("chia", "lct", "ncbi_disease")
 
 
 @dataclass(frozen=True)
@@ -48,9 +55,16 @@ def _jsonl(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def corpus_texts(shared: Path, exclude: set[str]) -> Iterator[tuple[str, str]]:
-    """(corpus name, text) for every document of the shared corpora found under ``shared``,
-    but those of the trials in ``exclude``."""
+def corpus_texts(shared: Path, exclude: set[str],
+                 corpora: tuple[str, ...] = CORPORA) -> Iterator[tuple[str, str]]:
+    """(corpus name, text) for every document of the named ``corpora`` found under
+    ``shared``, but those of the trials in ``exclude``."""
+    for name, text in _all_texts(shared, exclude):
+        if name in corpora:
+            yield name, text
+
+
+def _all_texts(shared: Path, exclude: set[str]) -> Iterator[tuple[str, str]]:
     chia = shared / "chia"
     if chia.is_dir():
         for path in sorted(chia_folder(chia).glob("*.txt")):
@@ -86,8 +100,9 @@ def corpus_texts(shared: Path, exclude: set[str]) -> Iterator[tuple[str, str]]:
                         yield name, line[match.end():]
 
 
-def write_corpus(shared: Path, out: Path) -> dict[str, int]:
-    """One lower-cased, tokenized line per text line in ``out``; words per corpus."""
+def write_corpus(shared: Path, out: Path, corpora: tuple[str, ...] = CORPORA) -> dict[str, int]:
+    """One lower-cased, tokenized line per text line of the named ``corpora`` in ``out``;
+    words per corpus."""
     from pipeline.tag.tokenizer import blank
 
     nlp = blank()
@@ -95,7 +110,7 @@ def write_corpus(shared: Path, out: Path) -> dict[str, int]:
     words: dict[str, int] = {}
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as handle:
-        for name, text in corpus_texts(shared, exclude):
+        for name, text in corpus_texts(shared, exclude, corpora):
             for line in text.splitlines():
                 tokens = [t.lower_ for t in nlp.make_doc(line) if not t.is_space]
                 if tokens:
