@@ -429,7 +429,7 @@ def test_conjuncts_are_whole_condition_names_only() -> None:
 
 @pytest.mark.parametrize("text", [
     "heart", "liver", "kidney", "pancreas", "breast", "bone marrow", "spinal cord", "face",
-    "vagina", "Helicobacter pylori",
+    "vagina",
 ])
 def test_a_body_part_or_an_organism_is_no_conditions_mesh_code(text: str) -> None:
     assert best(text, "MESH") is None, (text, best(text, "MESH"))
@@ -438,6 +438,9 @@ def test_a_body_part_or_an_organism_is_no_conditions_mesh_code(text: str) -> Non
 def test_a_virus_named_as_a_condition_is_its_infection() -> None:
     for text in ("hepatitis B virus", "hepatitis B virus (HBV)", "active hepatitis B virus (HBV)"):
         assert best(text, "MESH") == "D006509", text  # Hepatitis B, not the virus
+    # a bacterium too (a curated synonym): Helicobacter Infections, never the organism
+    assert best("Helicobacter pylori", "MESH") == "D016481"
+    assert best("H. pylori positive", "ICD10CM") == "B96.81"
     # a state that is neither disease nor body part is still coded: Pregnancy
     assert best("pregnancy", "MESH") == "D011247"
 
