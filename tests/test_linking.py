@@ -218,6 +218,8 @@ def best(text: str, system: str, long_form: str | None = None) -> str | None:
     ("HIV seropositive", "ICD10CM", "Z21"),
     ("Human Immunodeficiency Virus (HIV) infected", "ICD10CM", "B20"),
     ("hepatitis B virus [HBV]", "ICD10CM", "B19.1"),  # ICD-10-CM's brackets dropped
+    ("HIV antibody positive", "ICD10CM", "Z21"),  # the test's marker between agent and result
+    ("HCV RNA positive", "MESH", "D006526"),  # Hepatitis C
     ("human immunodeficiency virus infection", "MESH", "D015658"),  # HIV Infections
     # a quantity high or low as the condition that names it (the directions table)
     ("elevated blood pressures", "MESH", "D006973"),  # Hypertension
@@ -239,6 +241,7 @@ def best(text: str, system: str, long_form: str | None = None) -> str | None:
     ("intracranial bleed", "MESH", "D020300"),  # Intracranial Hemorrhages
     ("impaired fasting glycaemia", "ICD10CM", "R73.01"),  # Impaired fasting glucose
     ("peptic ulceration", "ICD10CM", "K27"),
+    ("HIV co-infection", "MESH", "D015658"),  # HIV Infections, not *Coinfection*
     # MeSH through the name of the ICD-10-CM code found exactly
     ("fits", "MESH", "D012640"),  # R56.9 Unspecified convulsions -> Seizures
     ("tiredness", "MESH", "D005221"),  # R53.83 Other fatigue -> Fatigue
@@ -273,6 +276,8 @@ def test_sieves_keep_away_from_what_they_do_not_mean() -> None:
     # "X disorders" is MeSH's wording; in ICD-10-CM "sensory disorders" is an eyelid code
     assert best("sensory impairment", "MESH") == "D012678"
     assert best("sensory impairment", "ICD10CM") is None
+    # a head left alone is never a social circumstance: ICD-10-CM's "Arrest" is Z65.3, legal
+    assert best("sinus arrest", "ICD10CM") is None
 
 
 def test_word_swaps_examples_are_swapped_and_only_whole_words() -> None:

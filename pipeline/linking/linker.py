@@ -183,6 +183,7 @@ def _generic_heads() -> frozenset[str]:
 _GRADING = re.compile(r"(?:(?:severe|significant|clinically\s+significant|major|serious|mild|"
                       r"moderate|substantial|extensive|underlying|known|current|previous|prior|"
                       r"other|any|existing|pre-?existing|concomitant)(?:\s+|$))+$", re.I)
+_SOCIAL = re.compile(r"Z(?:5[5-9]|6[0-5])")  # ICD-10-CM's socioeconomic and psychosocial factors
 _FUNCTION_WORDS = frozenset("with without of in to for by on at as and or from than".split())
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band/or\b|\bor\b|\band\b|/)\s*", re.I)
 
@@ -641,6 +642,10 @@ class Linker:
             if system == "MESH":
                 kind = MESH_DISEASE if label == "condition" else MESH_DRUG
                 found = [c for c in found if self._specificity["MESH"].get(c.code) == kind]
+            elif system == "ICD10CM" and len(words) - drop == 1:
+                # one word left is a condition's head, never a social circumstance (Z55-Z65):
+                # "sinus arrest" is no "Arrest" of Z65.3, legal circumstances
+                found = [c for c in found if not _SOCIAL.match(c.code)]
             if found:
                 return self._codes(system, [(c.code, round(c.score * 0.9, 4)) for c in found])
         return []

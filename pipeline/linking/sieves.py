@@ -358,7 +358,8 @@ def manifestation(text: str) -> list[str]:
     return []
 
 
-_CARRIED = re.compile(r"^(?P<x>.+?)(?:\s+|\s*-\s*)(?P<how>(?:sero)?(?:positive|positivity)|infected)"
+_CARRIED = re.compile(r"^(?P<x>.+?)(?:\s+(?:antibod(?:y|ies)|ab|antigen|ag|rna|dna|pcr|serology))?"
+                      r"(?:\s+|\s*-\s*)(?P<how>(?:sero)?(?:positive|positivity)|infected)"
                       r"(?:\s+(?:status|patients?|subjects?|individuals?|persons?|participants?))?$",
                       re.I)
 _CARRIED_BEFORE = re.compile(r"^(?:(?P<how>(?:sero)?positive)\s+(?:for|to)|infected\s+(?:with|by)|"
@@ -368,7 +369,8 @@ _VIRUS = re.compile(r"^(?P<x>.+?)\s+virus(?:es)?(?:\s+infections?)?$", re.I)
 
 def infection(text: str) -> list[str]:
     """An agent a person carries, as its infection: "HIV-infected", "infected with HIV" ->
-    "HIV infection", "HIV disease", "HIV"; "HIV seropositive", "positive for hepatitis C"
+    "HIV infection", "HIV disease", "HIV"; "HIV seropositive", "HCV antibody positive", "HBV DNA
+    positive", "positive for hepatitis C"
     the same after "HIV positive" (ICD-10-CM's name of the carrier state); a virus named as
     a condition ("hepatitis B virus", "human immunodeficiency virus infection") -> its
     infection, its disease, the disease without "virus" ("hepatitis B"). [] for anything
