@@ -278,6 +278,11 @@ def test_sieves_keep_away_from_what_they_do_not_mean() -> None:
     assert best("sensory impairment", "ICD10CM") is None
     # a head left alone is never a social circumstance: ICD-10-CM's "Arrest" is Z65.3, legal
     assert best("sinus arrest", "ICD10CM") is None
+    # a receptor status is an ICD-10-CM code and no MeSH disease (a synonym's null): it was
+    # *Triple Negative Breast Neoplasms* approximately; ICD-10-CM's "HER2+" and "HER2-" share a key
+    assert best("HER2-negative", "ICD10CM") == "Z17.32"
+    assert best("HER2-negative", "MESH") is None
+    assert best("HER2 positive", "ICD10CM") == "Z17.31"
 
 
 def test_word_swaps_examples_are_swapped_and_only_whole_words() -> None:

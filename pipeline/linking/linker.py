@@ -94,7 +94,7 @@ class Code:
 
 @dataclass(frozen=True)
 class _Synonym:
-    means: dict[str, str]  # system -> name ("*": every system)
+    means: dict[str, str | None]  # system -> name ("*": every system; None: no code there)
     case_sensitive: bool
 
 
@@ -271,6 +271,9 @@ class Linker:
             kind = _KIND.get(label)
             cores = None
             for system in systems:
+                if any(f.means is not None and system in f.means and f.means[system] is None
+                       for f in forms):
+                    continue  # a curated name that no code of this system names
                 codes = (self._system(system, forms, exact_only=True, kind=kind)
                          or (self._sieved(system, forms, kind) if label == "condition" else [])
                          or (self._spelled(system, forms, kind) if label == "condition" else []))
@@ -368,8 +371,8 @@ class Linker:
         for form in forms:
             names = [form.text]
             if form.means is not None:
-                names = [form.means[system]] if system in form.means else \
-                    [form.means["*"]] if "*" in form.means else []
+                names = [form.means[system]] if form.means.get(system) else \
+                    [form.means["*"]] if "*" in form.means and system not in form.means else []
             else:
                 either, rewrites = _rewrites(system)
                 if either is not None and either.match(form.text):
