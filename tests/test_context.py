@@ -122,3 +122,21 @@ def test_no_definition_from_a_parenthesis_that_gives_none() -> None:
     for text in ("Patients (n = 7, HEM) were excluded", "Hepatitis B virus (HBV/HCV) infection",
                  "Weight (kg, at screening) > 50"):
         assert abbreviations(tagger.nlp(text)) == [], text
+
+
+def test_context_flags_skip_a_span_that_is_only_the_cue_word() -> None:
+    # Chia tags "history" as an Observation and the tagger learns it; "no history of X" negates
+    # X, not the cue's own word (cue_words in context.json)
+    from spacy.tokens import Span
+
+    from pipeline.tag.component import ContextComponent, SPAN_GROUP
+    from pipeline.tag.nlp import build_nlp
+
+    nlp = build_nlp(None)
+    doc = nlp.make_doc("No history of EV71 infection")
+    doc.spans[SPAN_GROUP] = [Span(doc, 1, 2, label="observation"),
+                             Span(doc, 3, 5, label="condition")]
+    doc = ContextComponent(nlp, "ctx_test")(doc)
+    flags = doc._.elig_flags
+    assert "negated" in flags[(3, 5, "condition")]
+    assert (1, 2, "observation") not in flags

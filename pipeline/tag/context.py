@@ -11,7 +11,8 @@ Two things medspaCy does not do, done here when the flags are read (``context_fl
 * flags belong to the clinical concepts (``targets`` in the rule file: condition, drug,
   procedure, measurement, observation, device, pregnancy), never to a value, a time window, an
   age or a sex: "No antibiotic treatment in the last 2 weeks" negates the treatment, not the
-  window;
+  window; nor to a span that is only a cue's own word (``cue_words``: "history", "medical
+  history"): "no history of X" negates X;
 * a cue's scope ends at a clause boundary between it and the span (``scope_ends``: a
   semicolon, "or with" / "and has" before a new requirement, "including" …; for exceptions
   also "such as" and "e.g."), at a colon unless it opens the cue's own list (``list_head``:
@@ -73,6 +74,13 @@ def context_config(span_group: str) -> dict:
 def targets() -> frozenset[str]:
     """The span labels context flags belong to (the clinical concepts)."""
     return frozenset(_data()["targets"])
+
+
+@lru_cache(maxsize=1)
+def _cue_words() -> frozenset[str]:
+    """Span texts that are a cue's own words, never a concept to flag (``cue_words``): "no
+    history of X" negates X, not the span "history"."""
+    return frozenset(t.lower() for t in _data().get("cue_words", {}).get("texts", ()))
 
 
 @lru_cache(maxsize=1)
@@ -142,6 +150,8 @@ def context_flags(doc: Doc, labels: frozenset[str] | None = None,
     for target, modifier in graph.edges if graph is not None else ():
         column = columns.get(modifier.category)
         if column is None or (labels is not None and target.label_ not in labels):
+            continue
+        if target.text.lower() in _cue_words():
             continue
         if text is None:
             text = doc.text
