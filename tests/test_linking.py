@@ -29,6 +29,9 @@ def test_keys_meet_across_spelling_plural_and_order() -> None:
     assert keys.key("A-V block") == keys.key("AV block")
     assert keys.key("T-cell lymphoma") == "t cell lymphoma"
     assert keys.key("A-T mutated protein") != keys.key("mutated protein")  # no filler "at"
+    # "anti-" is written joined or hyphened (MeSH: "Anti-Bacterial Agents", "Antineoplastic")
+    assert keys.key("anti-psychotic medications") == keys.key("antipsychotic medication")
+    assert keys.key("Anti-Bacterial Agents") == keys.key("antibacterial agents")
     assert keys.strip_qualifiers("History of uncontrolled hypertension") == "hypertension"
     assert keys.strip_qualifiers("known") == "known"  # nothing would be left
 
@@ -48,6 +51,11 @@ def test_icd_conventions_give_the_names_a_criterion_uses() -> None:
     ("history of uncontrolled hypertension", "condition", "ICD10CM", "I10"),
     ("metformin", "drug", "DRUGBANK", "DB00331"),
     ("Keytruda", "drug", "DRUGBANK", "DB09037"),  # a brand name
+    # a drug with the word that says it is given, without that word
+    ("warfarin therapy", "drug", "DRUGBANK", "DB00682"),
+    ("insulin therapy", "drug", "MESH", "D007328"),
+    ("anti-TB treatment", "drug", "MESH", "D000995"),  # Antitubercular Agents
+    ("anti-psychotic medications", "drug", "MESH", "D014150"),
     ("ANC", "measurement", "LOINC", "751-8"),
     ("positive HIV test", "measurement", "ICD10CM", "B20"),  # a test that names a condition
 ])
@@ -283,6 +291,11 @@ def test_sieves_keep_away_from_what_they_do_not_mean() -> None:
     assert best("HER2-negative", "ICD10CM") == "Z17.32"
     assert best("HER2-negative", "MESH") is None
     assert best("HER2 positive", "ICD10CM") == "Z17.31"
+    # a therapy that is no drug keeps no drug code: "radiation therapy" is not *Radiation*;
+    # a drug class has no DrugBank drug ("cholesterol medication" was *Cholesterol*)
+    assert first(pipeline.link(["radiation therapy"], "drug")[0], "MESH") is None
+    codes = pipeline.link(["cholesterol medication"], "drug")[0]
+    assert first(codes, "DRUGBANK") is None and first(codes, "MESH") == "D000924"
 
 
 def test_word_swaps_examples_are_swapped_and_only_whole_words() -> None:

@@ -2,7 +2,8 @@
 
 A key is what two spellings of one name share: lower case, ASCII letters and digits, British
 spellings made American ("tumour", "haemorrhage", "oesophageal"), plurals made singular, filler
-words ("the", "of", "NOS", "unspecified") dropped. ``bag_key`` also forgets the word order, so
+words ("the", "of", "NOS", "unspecified") dropped, "anti-" joined to its word ("anti-psychotic"
+is "antipsychotic"). ``bag_key`` also forgets the word order, so
 "cancer of the breast" and "breast cancer" meet. ``strip_qualifiers`` removes what a criterion
 adds to a concept without changing it ("history of", "known", "uncontrolled", "active").
 """
@@ -33,6 +34,9 @@ _SPELLING_MAP = dict(_SPELLING)
 # Single letters joined by a hyphen are one word: "Q-T prolongation" is "QT prolongation",
 # "A-V block" "AV block" (never "T-cell": a letter before a word stays apart).
 _LETTERS = re.compile(r"(?<![a-z0-9])([a-z])-(?=[a-z](?![a-z0-9]))")
+# "anti-" is written joined or hyphened, in vocabularies and criteria alike: MeSH has "Anti-Bacterial
+# Agents" and "Antineoplastic Agents", criteria "anti-psychotic" and "antipsychotic".
+_ANTI = re.compile(r"(?<![a-z0-9])anti-(?=[a-z]{3})")
 # Words that carry no meaning for a lookup, in a name or a mention.
 _FILLER = frozenset("the of nos unspecified in with to for by on at as".split())
 # Words that end in s but are not plurals.
@@ -47,6 +51,7 @@ def words(text: str) -> tuple[str, ...]:
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     folded = _SPELLING_PATTERN.sub(lambda m: _SPELLING_MAP[m.group()], folded)
     folded = _LETTERS.sub(_joined, folded)
+    folded = _ANTI.sub("anti", folded)
     return tuple(_singular(w) for w in _NON_WORD.split(folded) if w)
 
 
