@@ -140,3 +140,20 @@ def test_context_flags_skip_a_span_that_is_only_the_cue_word() -> None:
     flags = doc._.elig_flags
     assert "negated" in flags[(3, 5, "condition")]
     assert (1, 2, "observation") not in flags
+
+
+def test_context_what_a_condition_precludes_is_negated() -> None:
+    # "disease that precludes surgery": the surgery is not to be had (Chia negates it too); the
+    # disease itself is not negated
+    from spacy.tokens import Span
+
+    from pipeline.tag.component import ContextComponent, SPAN_GROUP
+    from pipeline.tag.nlp import build_nlp
+
+    nlp = build_nlp(None)
+    doc = nlp.make_doc("Pleural disease that precludes surgery")
+    doc.spans[SPAN_GROUP] = [Span(doc, 0, 2, label="condition"), Span(doc, 4, 5, label="procedure")]
+    doc = ContextComponent(nlp, "ctx_test")(doc)
+    flags = doc._.elig_flags
+    assert "negated" in flags[(4, 5, "procedure")]
+    assert "negated" not in flags.get((0, 2, "condition"), frozenset())
