@@ -20,6 +20,8 @@ from pipeline.tag.tokenizer import blank
         ("Type 2 diabetes", ["Type", "2", "diabetes"]),
         ("COVID-19", ["COVID-19"]),
         ("T2DM and B12", ["T2DM", "and", "B12"]),
+        # a parenthesis closed right before a hyphen: the abbreviation is a word of its own
+        ("nitroprusside (SNP)-induced", ["nitroprusside", "(", "SNP", ")", "-", "induced"]),
     ],
 )
 def test_tokenizer_splits(text: str, tokens: list[str]) -> None:
@@ -30,3 +32,13 @@ def test_tokenizer_registered_for_saved_pipelines() -> None:
     from spacy.util import registry
 
     assert registry.tokenizers.get("elig.tokenizer.v1") is not None
+
+
+def test_abbreviation_defined_before_a_hyphen_is_found() -> None:
+    from pipeline.tag.nlp import build_nlp
+    from pipeline.tag.tagger import abbreviations
+
+    nlp = build_nlp(None)
+    doc = nlp.get_pipe("elig_abbreviations")(nlp.make_doc(
+        "Prior sodium nitroprusside (SNP)-induced hypotension"))
+    assert dict(abbreviations(doc)) == {"SNP": "sodium nitroprusside"}

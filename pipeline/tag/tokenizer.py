@@ -3,7 +3,9 @@
 Registered as ``elig.tokenizer.v1`` so that trained models and the rule components see the same
 tokens: comparators glued to their operands (``HbA1c<7%``, ``Age>=18``), numbers glued to units
 (``60mL``, ``1.73m2``, ``18yrs``), multiplication (``1.5x10^9``) and superscript exponents
-(``10⁹``) become separate tokens, so entity and value boundaries fall on token boundaries.
+(``10⁹``) become separate tokens, so entity and value boundaries fall on token boundaries; a
+parenthesis closed right before a hyphen (``(SNP)-induced``) is its own token, so the
+abbreviation inside it is a word and its definition can be found.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ EXTRA_INFIXES = [
     r"(?<=10)(?=[\u2070\u00b9\u00b2\u00b3\u2074-\u2079])",
     r"[\u00d7]",
     r"(?<=[^\s/])/(?=[^\s/])",
+    r"(?<=[A-Za-z0-9])\)(?=-[A-Za-z])|(?<=\))-(?=[A-Za-z])",  # "(SNP)-induced", "(RTX)-based"
 ]
 
 
