@@ -56,6 +56,7 @@ def test_icd_conventions_give_the_names_a_criterion_uses() -> None:
     ("insulin therapy", "drug", "MESH", "D007328"),
     ("anti-TB treatment", "drug", "MESH", "D000995"),  # Antitubercular Agents
     ("anti-psychotic medications", "drug", "MESH", "D014150"),
+    ("steroid treatment", "drug", "MESH", "D000305"),  # a curated name's code, of any kind
     ("ANC", "measurement", "LOINC", "751-8"),
     ("positive HIV test", "measurement", "ICD10CM", "B20"),  # a test that names a condition
 ])
@@ -296,6 +297,8 @@ def test_sieves_keep_away_from_what_they_do_not_mean() -> None:
     assert first(pipeline.link(["radiation therapy"], "drug")[0], "MESH") is None
     codes = pipeline.link(["cholesterol medication"], "drug")[0]
     assert first(codes, "DRUGBANK") is None and first(codes, "MESH") == "D000924"
+    assert first(pipeline.link(["benzodiazepines"], "drug")[0], "DRUGBANK") is None  # was
+    # DB12537 "1,2-Benzodiazepine", approximately
 
 
 def test_word_swaps_examples_are_swapped_and_only_whole_words() -> None:

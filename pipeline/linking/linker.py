@@ -56,7 +56,7 @@ from functools import lru_cache
 
 from pipeline import rules
 from pipeline.linking import sieves, text as keys
-from pipeline.linking.vocab import MESH_ANATOMY, MESH_DISEASE, MESH_DRUG, MESH_ORGANISM
+from pipeline.linking.vocab import MESH_ANATOMY, MESH_DISEASE, MESH_DRUG, MESH_ORGANISM, MESH_OTHER
 from pipeline.linking.index import ConceptIndex, SystemIndex, index_of_terms, load_index, search
 
 __all__ = ["Code", "LABEL_SYSTEMS", "Linker", "MAX_MENTION", "THRESHOLDS"]
@@ -568,8 +568,9 @@ class Linker:
 
     def _headless(self, system: str, forms: list[_Form], kind: int | None) -> list[Code]:
         """A drug said with the treatment word after it, without that word, exactly (score 0.95
-        of its own; in MeSH only drug descriptors): "insulin therapy" is insulin, "anti-TB
-        treatment" the antitubercular agents; "radiation therapy" is no *Radiation*."""
+        of its own; in MeSH only drug descriptors, or what a curated name says): "insulin
+        therapy" is insulin, "anti-TB treatment" the antitubercular agents; "radiation therapy"
+        is no *Radiation*."""
         seen: set[str] = set()
         for form in forms:
             if form.means is not None or not form.search:
@@ -578,9 +579,14 @@ class Linker:
             if not bare or bare == form.text.strip() or bare in seen:
                 continue
             seen.add(bare)
-            found = self._system(system, self._forms(bare, None), exact_only=True, kind=kind)
-            if system == "MESH":  # a drug descriptor: "radiation therapy" is not *Radiation*
-                found = [c for c in found if self._specificity["MESH"].get(c.code) == kind]
+            bare_forms = self._forms(bare, None)
+            found = self._system(system, bare_forms, exact_only=True, kind=kind)
+            if system == "MESH":
+                # a drug descriptor ("radiation therapy" is not *Radiation*), or one of no kind
+                # that a curated name gives ("steroid" is *Adrenal Cortex Hormones*); never a
+                # disease ("hypertension medication" is not *Hypertension*)
+                kinds = {kind, MESH_OTHER} if any(f.means for f in bare_forms) else {kind}
+                found = [c for c in found if self._specificity["MESH"].get(c.code) in kinds]
             if found:
                 return self._codes(system, [(c.code, round(c.score * 0.95, 4)) for c in found])
         return []

@@ -34,8 +34,9 @@ _SPELLING_MAP = dict(_SPELLING)
 # Single letters joined by a hyphen are one word: "Q-T prolongation" is "QT prolongation",
 # "A-V block" "AV block" (never "T-cell": a letter before a word stays apart).
 _LETTERS = re.compile(r"(?<![a-z0-9])([a-z])-(?=[a-z](?![a-z0-9]))")
-# "anti-" is written joined or hyphened, in vocabularies and criteria alike: MeSH has "Anti-Bacterial
-# Agents" and "Antineoplastic Agents", criteria "anti-psychotic" and "antipsychotic".
+# "anti-" is written joined or hyphened, in vocabularies and criteria alike: MeSH has
+# "Anti-Bacterial Agents" and "Antineoplastic Agents", criteria "anti-psychotic" and
+# "antipsychotic".
 _ANTI = re.compile(r"(?<![a-z0-9])anti-(?=[a-z]{3})")
 # Words that carry no meaning for a lookup, in a name or a mention.
 _FILLER = frozenset("the of nos unspecified in with to for by on at as".split())
