@@ -297,6 +297,11 @@ def test_sieves_keep_away_from_what_they_do_not_mean() -> None:
     assert first(pipeline.link(["radiation therapy"], "drug")[0], "MESH") is None
     codes = pipeline.link(["cholesterol medication"], "drug")[0]
     assert first(codes, "DRUGBANK") is None and first(codes, "MESH") == "D000924"
+    # a drug MeSH names exactly keeps no approximate DrugBank code: names a few letters apart
+    # are other drugs ("gemtuzumab" had *Alemtuzumab*, "calcitonin" *Procalcitonin*)
+    for text in ("gemtuzumab", "calcitonin"):
+        codes = pipeline.link([text], "drug")[0]
+        assert first(codes, "MESH") is not None and first(codes, "DRUGBANK") is None, text
     assert first(pipeline.link(["benzodiazepines"], "drug")[0], "DRUGBANK") is None  # was
     # DB12537 "1,2-Benzodiazepine", approximately
 

@@ -26,7 +26,8 @@ For each vocabulary a label is coded in (``LABEL_SYSTEMS``), a mention is looked
    **treatment words** (drugs only, ``_headless``): without the word after a drug that says it
    is given ("insulin therapy", "anti-TB treatment"), exactly (score 0.95), in MeSH only drug
    descriptors; a curated synonym's ``null`` for a system gives no code there (a drug class
-   has no DrugBank drug, a receptor status no MeSH disease);
+   has no DrugBank drug, a receptor status no MeSH disease); a drug that MeSH names exactly
+   keeps no approximate DrugBank code (``_drug_named``);
 4. **approximate**: cosine of character-trigram TF-IDF vectors against every name of the
    vocabulary, searched exactly (a sparse product over the n-grams' postings), for the forms
    and their cores ("nicotine-induced nystagmus" -> "nystagmus"). A code is given only at or
@@ -278,6 +279,7 @@ class Linker:
             found = []
             kind = _KIND.get(label)
             cores = None
+            approximate: set[str] = set()  # systems whose codes came from approximate search
             named = forms
             if label == "drug" and _DRUG_HEAD.search(text):  # the class of "X therapy" too
                 named = forms + self._forms(_DRUG_HEAD.sub("", text).strip() or text, None)
@@ -295,11 +297,15 @@ class Linker:
                     if cores is None:
                         cores = self._cores(forms, label)
                     codes = self._system(system, forms + cores, kind=kind, exact=False)
+                    if codes:
+                        approximate.add(system)
                 codes = codes or self._fallback(system, forms, label)
                 if system == "MESH" and label == "condition" and (
                         not codes or codes[0].score < BRIDGE_BELOW):
                     codes = self._bridged(found, kind) or codes
                 found += codes
+            if label == "drug" and "DRUGBANK" in approximate:
+                found = self._drug_named(found)
         if len(self._cache) >= self.cache_size:
             self._cache.clear()  # bounded: a registry's mentions repeat within a run's start
         self._cache[cache_key] = found
@@ -565,6 +571,18 @@ class Linker:
             if found:
                 return self._codes(system, [(c.code, round(c.score * 0.9, 4)) for c in found])
         return []
+
+    def _drug_named(self, found: list[Code]) -> list[Code]:
+        """A drug that MeSH names exactly keeps no approximate DrugBank code: DrugBank's code of
+        the MeSH descriptor's name, exactly, or none. Drug names a few letters apart are other
+        drugs ("gemtuzumab" is not *Alemtuzumab*, "calcitonin" not *Procalcitonin*)."""
+        mesh = [c for c in found if c.system == "MESH"]
+        if not mesh or mesh[0].score < 0.97:
+            return found
+        named = self._system("DRUGBANK", [_Form(mesh[0].name, None, False)], exact_only=True)
+        drugbank = self._codes("DRUGBANK", [(c.code, round(c.score * mesh[0].score * 0.95, 4))
+                                            for c in named])
+        return drugbank + [c for c in found if c.system != "DRUGBANK"]
 
     def _headless(self, system: str, forms: list[_Form], kind: int | None) -> list[Code]:
         """A drug said with the treatment word after it, without that word, exactly (score 0.95
