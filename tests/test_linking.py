@@ -40,6 +40,7 @@ def test_icd_conventions_give_the_names_a_criterion_uses() -> None:
     assert "essential hypertension" in [v.lower() for v in icd_variants(
         "Essential (primary) hypertension")]
     assert "HIV disease" in icd_variants("Human immunodeficiency virus [HIV] disease")
+    assert icd_variants("HER2+") == ["HER2 positive"]  # keys drop the sign
 
 
 @pytest.mark.parametrize("text, label, system, prefix", [
@@ -288,10 +289,14 @@ def test_sieves_keep_away_from_what_they_do_not_mean() -> None:
     # a head left alone is never a social circumstance: ICD-10-CM's "Arrest" is Z65.3, legal
     assert best("sinus arrest", "ICD10CM") is None
     # a receptor status is an ICD-10-CM code and no MeSH disease (a synonym's null): it was
-    # *Triple Negative Breast Neoplasms* approximately; ICD-10-CM's "HER2+" and "HER2-" share a key
+    # *Triple Negative Breast Neoplasms* approximately
     assert best("HER2-negative", "ICD10CM") == "Z17.32"
     assert best("HER2-negative", "MESH") is None
     assert best("HER2 positive", "ICD10CM") == "Z17.31"
+    # ICD-10-CM's "HER2+" and "HER2-" are read with their sign: a bare "HER2" (the seed trial's
+    # "HER2/NTRK/AR ... staining") was both statuses, positive first
+    assert best("HER2", "ICD10CM") is None and best("HER2/NTRK/AR", "ICD10CM") is None
+    assert best("HER2+", "ICD10CM") == "Z17.31" and best("PR-", "ICD10CM") == "Z17.22"
     # a therapy that is no drug keeps no drug code: "radiation therapy" is not *Radiation*;
     # a drug class has no DrugBank drug ("cholesterol medication" was *Cholesterol*)
     assert first(pipeline.link(["radiation therapy"], "drug")[0], "MESH") is None

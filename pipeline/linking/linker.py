@@ -57,7 +57,8 @@ from functools import lru_cache
 
 from pipeline import rules
 from pipeline.linking import sieves, text as keys
-from pipeline.linking.vocab import MESH_ANATOMY, MESH_DISEASE, MESH_DRUG, MESH_ORGANISM, MESH_OTHER
+from pipeline.linking.vocab import (MESH_ANATOMY, MESH_DISEASE, MESH_DRUG, MESH_ORGANISM, MESH_OTHER,
+                                    _STATUS_SIGN)
 from pipeline.linking.index import ConceptIndex, SystemIndex, index_of_terms, load_index, search
 
 __all__ = ["Code", "LABEL_SYSTEMS", "Linker", "MAX_MENTION", "THRESHOLDS"]
@@ -343,6 +344,9 @@ class Linker:
             cleaned = _clean(source or "")
             if not cleaned:
                 continue
+            sign = _STATUS_SIGN.fullmatch((source or "").strip())
+            if sign:  # "HER2+" is "HER2 positive" (keys drop the sign), as ICD-10-CM's are read
+                cleaned = f"{sign.group(1)} {'positive' if sign.group(2) == '+' else 'negative'}"
             bare = _clean(_NOS.sub("", _PARENTHESES.sub("", cleaned))) or cleaned
             variants = list(dict.fromkeys((cleaned, bare, keys.strip_qualifiers(bare))))
             for n, form in enumerate(variants):
