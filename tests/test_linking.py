@@ -50,6 +50,8 @@ def test_icd_conventions_give_the_names_a_criterion_uses() -> None:
     ("breast cancer", "condition", "ICD10CM", "C50"),
     ("brain metastases", "condition", "ICD10CM", "C79.31"),
     ("history of uncontrolled hypertension", "condition", "ICD10CM", "I10"),
+    ("syphilis", "condition", "ICD10CM", "A53.9"),  # its own name before an inclusion term
+    ("cyclosporine", "drug", "MESH", "D016572"),  # Cyclosporine, not the class Cyclosporins
     ("metformin", "drug", "DRUGBANK", "DB00331"),
     ("Keytruda", "drug", "DRUGBANK", "DB09037"),  # a brand name
     # a drug with the word that says it is given, without that word

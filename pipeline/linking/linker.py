@@ -472,7 +472,14 @@ class Linker:
             score = 0.97
             if row is None:
                 return []
-        codes = [ix.codes[c] for c in ix.concepts_of(row)]
+        concepts = ix.concepts_of(row)
+        if len(concepts) > 1 and ix is indexes[-1]:
+            # equally specific codes: first the one whose own name is the form ("syphilis" is
+            # A53.9 *Syphilis, unspecified* before A52.3 *Neurosyphilis*, whose inclusion term
+            # "Syphilis (late)" reads the same without its parenthesis)
+            concepts = sorted(concepts, key=lambda c: (ix.specificity[c],
+                                                       keys.key(ix.names[c]) != k))
+        codes = [ix.codes[c] for c in concepts]
         if kind is not None and system == "MESH" and ix is not indexes[-1]:
             # extra names (usage) mix kinds: a condition is no drug descriptor, a drug no
             # disease one ("PCP": phencyclidine, or Pneumocystis pneumonia)
