@@ -32,7 +32,7 @@ from pipeline.paths import REPO
 __all__ = ["ConceptIndex", "SystemIndex", "build_index", "ensure_index", "index_dir",
            "index_of_terms", "load_index", "search"]
 
-INDEX_FORMAT = 2  # bump when build_index writes something else
+INDEX_FORMAT = 3  # bump when build_index writes something else
 
 
 @dataclass
@@ -225,7 +225,12 @@ def _system_arrays(system: str, concepts: list[Concept]) -> tuple[dict, dict]:
     key_list = sorted(by_key)
     indptr, indices = [0], []
     for k in key_list:
-        indices.extend(sorted(by_key[k], key=rank.__getitem__))
+        # least specific first; among equally specific codes the one whose own name this is
+        # ("syphilis": A53.9 *Syphilis, unspecified* before A52.3 *Neurosyphilis*, whose
+        # inclusion term "Syphilis (late)" reads the same without its parenthesis)
+        indices.extend(sorted(by_key[k], key=lambda c: (concepts[c].specificity,
+                                                         keys.key(concepts[c].name) != k,
+                                                         rank[c])))
         indptr.append(len(indices))
     meta = {"codes": [c.code for c in concepts], "names": [c.name for c in concepts],
             "chapters": [c.chapter for c in concepts], "keys": key_list}

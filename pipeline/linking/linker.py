@@ -57,8 +57,7 @@ from functools import lru_cache
 
 from pipeline import rules
 from pipeline.linking import sieves, text as keys
-from pipeline.linking.vocab import (MESH_ANATOMY, MESH_DISEASE, MESH_DRUG, MESH_ORGANISM, MESH_OTHER,
-                                    _STATUS_SIGN)
+from pipeline.linking.vocab import MESH_ANATOMY, MESH_DISEASE, MESH_DRUG, MESH_ORGANISM, MESH_OTHER
 from pipeline.linking.index import ConceptIndex, SystemIndex, index_of_terms, load_index, search
 
 __all__ = ["Code", "LABEL_SYSTEMS", "Linker", "MAX_MENTION", "THRESHOLDS"]
@@ -173,7 +172,6 @@ _ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z][A-Za-z0-9-]{1,6}")
 # what ICD-10-CM adds to a name to make a leaf: "Other fatigue", "Unspecified convulsions",
 # "Epilepsy, unspecified, not intractable, without status epilepticus"
 _ICD_GRADE = re.compile(r"^(?:other|unspecified)\s+|,?\s*\bunspecified\b|\s*\bNOS\b", re.I)
-_ICD_DETAIL = re.compile(r",.*$|\s+\b(?:with|without|due to|in|of unspecified)\b.*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -344,9 +342,8 @@ class Linker:
             cleaned = _clean(source or "")
             if not cleaned:
                 continue
-            sign = _STATUS_SIGN.fullmatch((source or "").strip())
-            if sign:  # "HER2+" is "HER2 positive" (keys drop the sign), as ICD-10-CM's are read
-                cleaned = f"{sign.group(1)} {'positive' if sign.group(2) == '+' else 'negative'}"
+            # "HER2+" is "HER2 positive" (keys drop the sign), as ICD-10-CM's are read
+            cleaned = keys.status_words(source or "") or cleaned
             bare = _clean(_NOS.sub("", _PARENTHESES.sub("", cleaned))) or cleaned
             variants = list(dict.fromkeys((cleaned, bare, keys.strip_qualifiers(bare))))
             for n, form in enumerate(variants):
@@ -472,14 +469,7 @@ class Linker:
             score = 0.97
             if row is None:
                 return []
-        concepts = ix.concepts_of(row)
-        if len(concepts) > 1 and ix is indexes[-1]:
-            # equally specific codes: first the one whose own name is the form ("syphilis" is
-            # A53.9 *Syphilis, unspecified* before A52.3 *Neurosyphilis*, whose inclusion term
-            # "Syphilis (late)" reads the same without its parenthesis)
-            concepts = sorted(concepts, key=lambda c: (ix.specificity[c],
-                                                       keys.key(ix.names[c]) != k))
-        codes = [ix.codes[c] for c in concepts]
+        codes = [ix.codes[c] for c in ix.concepts_of(row)]  # the index's order (index.py)
         if kind is not None and system == "MESH" and ix is not indexes[-1]:
             # extra names (usage) mix kinds: a condition is no drug descriptor, a drug no
             # disease one ("PCP": phencyclidine, or Pneumocystis pneumonia)
@@ -496,14 +486,10 @@ class Linker:
         for code in found:
             if code.system != "ICD10CM" or code.score < BRIDGE_FROM:
                 continue
-            names = []
-            for name in (code.name,):
-                bare = _ICD_GRADE.sub("", name).strip(" ,")
-                names += [name, bare]
+            names = (code.name, _ICD_GRADE.sub("", code.name).strip(" ,"))
             forms = [_Form(n, None, False) for n in dict.fromkeys(names) if n
                      and keys.key(n) not in _generic_heads()]
-            got = self._system("MESH", forms, exact_only=True, kind=kind)
-            got = [c for c in got if self._specificity["MESH"].get(c.code) == kind]
+            got = self._of_kind(self._system("MESH", forms, exact_only=True, kind=kind), {kind})
             if got:
                 return self._codes("MESH", [(c.code, round(min(c.score, code.score) * 0.9, 4))
                                             for c in got])
@@ -578,9 +564,9 @@ class Linker:
             seen.add(text)
             found = self._system(system, [_Form(text, None, False)], exact_only=True, kind=kind)
             if system == "MESH" and kind is not None:
-                found = [c for c in found if self._specificity["MESH"].get(c.code) == kind]
+                found = self._of_kind(found, {kind})
             if found:
-                return self._codes(system, [(c.code, round(c.score * 0.9, 4)) for c in found])
+                return self._scaled(system, found, 0.9)
         return []
 
     def _drug_named(self, found: list[Code]) -> list[Code]:
@@ -614,10 +600,10 @@ class Linker:
                 # a drug descriptor ("radiation therapy" is not *Radiation*), or one of no kind
                 # that a curated name gives ("steroid" is *Adrenal Cortex Hormones*); never a
                 # disease ("hypertension medication" is not *Hypertension*)
-                kinds = {kind, MESH_OTHER} if any(f.means for f in bare_forms) else {kind}
-                found = [c for c in found if self._specificity["MESH"].get(c.code) in kinds]
+                found = self._of_kind(found, {kind, MESH_OTHER} if any(f.means for f in bare_forms)
+                                      else {kind})
             if found:
-                return self._codes(system, [(c.code, round(c.score * 0.95, 4)) for c in found])
+                return self._scaled(system, found, 0.95)
         return []
 
     def _sieved(self, system: str, forms: list[_Form], kind: int | None) -> list[Code]:
@@ -638,10 +624,9 @@ class Linker:
                          if keys.key(f.text) not in _generic_heads()]
                 found = self._system(system, named, exact_only=True) if named else []
                 if system == "MESH" and kind is not None:
-                    found = [c for c in found if self._specificity["MESH"].get(c.code) == kind]
+                    found = self._of_kind(found, {kind})
                 if found:
-                    return self._codes(system, [(c.code, round(c.score * 0.9, 4))
-                                                for c in found])
+                    return self._scaled(system, found, 0.9)
         return []
 
     def _search(self, which: int, ix: SystemIndex, k: str) -> list[tuple[int, float]]:
@@ -687,7 +672,7 @@ class Linker:
             merged = [c for group in (per_part, cut) for rank in range(self.top)
                       for codes in group for c in codes[rank:rank + 1]]
             if merged:
-                return self._codes(system, [(c.code, round(c.score * 0.95, 4)) for c in merged])
+                return self._scaled(system, merged, 0.95)
         return self._dropped(system, text, label)
 
     def _dropped(self, system: str, text: str, label: str, part: bool = False) -> list[Code]:
@@ -710,14 +695,22 @@ class Linker:
                 found = self._sieved(system, forms, _KIND.get(label))
             if system == "MESH":
                 kind = MESH_DISEASE if label == "condition" else MESH_DRUG
-                found = [c for c in found if self._specificity["MESH"].get(c.code) == kind]
+                found = self._of_kind(found, {kind})
             elif system == "ICD10CM" and len(words) - drop == 1:
                 # one word left is a condition's head, never a social circumstance (Z55-Z65):
                 # "sinus arrest" is no "Arrest" of Z65.3, legal circumstances
                 found = [c for c in found if not _SOCIAL.match(c.code)]
             if found:
-                return self._codes(system, [(c.code, round(c.score * 0.9, 4)) for c in found])
+                return self._scaled(system, found, 0.9)
         return []
+
+    def _scaled(self, system: str, codes: list[Code], factor: float) -> list[Code]:
+        """The codes again, each scored ``factor`` of its own (a sieve's or a part's trust)."""
+        return self._codes(system, [(c.code, round(c.score * factor, 4)) for c in codes])
+
+    def _of_kind(self, codes: list[Code], kinds: set[int | None]) -> list[Code]:
+        """The MeSH codes among ``codes`` whose descriptor is of one of ``kinds``."""
+        return [c for c in codes if self._specificity["MESH"].get(c.code) in kinds]
 
     def _codes(self, system: str, pairs: list[tuple[str, float]]) -> list[Code]:
         out: list[Code] = []

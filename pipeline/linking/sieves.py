@@ -358,7 +358,8 @@ def manifestation(text: str) -> list[str]:
     return []
 
 
-_CARRIED = re.compile(r"^(?P<x>.+?)(?:\s+(?:antibod(?:y|ies)|ab|antigen|ag|rna|dna|pcr|serology))?"
+_CARRIED = re.compile(r"^(?P<x>.+?)"
+                      r"(?:\s+(?:antibod(?:y|ies)|ab|antigen|ag|rna|dna|pcr|serology))?"
                       r"(?:\s+|\s*-\s*)(?P<how>(?:sero)?(?:positive|positivity)|infected)"
                       r"(?:\s+(?:status|patients?|subjects?|individuals?|persons?|participants?))?$",
                       re.I)

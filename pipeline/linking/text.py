@@ -16,7 +16,8 @@ from functools import lru_cache
 
 from pipeline import rules
 
-__all__ = ["bag_key", "acronym_in", "unordered", "key", "ngrams", "strip_qualifiers", "words"]
+__all__ = ["bag_key", "acronym_in", "unordered", "key", "ngrams", "status_words",
+           "strip_qualifiers", "words"]
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Whole-word spellings and word parts that differ between British and American English.
@@ -54,6 +55,20 @@ def words(text: str) -> tuple[str, ...]:
     folded = _LETTERS.sub(_joined, folded)
     folded = _ANTI.sub("anti", folded)
     return tuple(_singular(w) for w in _NON_WORD.split(folded) if w)
+
+
+# a receptor status written with its sign alone ("HER2+", "PR-", "HR+": Z17.x inclusion terms)
+_STATUS_SIGN = re.compile(r"([A-Z][A-Za-z0-9]{1,6})([+-])")
+
+
+def status_words(text: str) -> str | None:
+    """A status written with its sign alone, with the word instead ("HER2+" -> "HER2
+    positive", "PR-" -> "PR negative"): keys drop the sign, so "HER2+" and "HER2-" would both
+    be "HER2". None for any other text."""
+    sign = _STATUS_SIGN.fullmatch(text.strip())
+    if sign is None:
+        return None
+    return f"{sign.group(1)} {'positive' if sign.group(2) == '+' else 'negative'}"
 
 
 def _joined(match: re.Match[str]) -> str:

@@ -116,15 +116,14 @@ _PARENS = re.compile(r"\s*\(([^()]*)\)")
 _BRACKETS = re.compile(r"\s*\[([^\[\]]*)\]")
 
 
-# a receptor status written with its sign alone ("HER2+", "PR-", "HR+": Z17.x inclusion terms)
-_STATUS_SIGN = re.compile(r"([A-Z][A-Za-z0-9]{1,6})([+-])")
-
-
 def icd_variants(name: str) -> list[str]:
     """ICD-10-CM's own conventions read out: "(…)" encloses non-essential modifiers and "[…]"
     synonyms, so "Essential (primary) hypertension" is also "essential hypertension" and
     "Human immunodeficiency virus [HIV] disease" is also "HIV disease"; a status written with
     its sign alone is named with the word ("HER2+" is "HER2 positive", never a bare "HER2")."""
+    signed = keys.status_words(name)
+    if signed:  # "HER2+" / "HER2-": keys drop the sign, so the two statuses would share "HER2"
+        return [signed]
     out = [name]
     dropped = _PARENS.sub("", name)
     kept = _PARENS.sub(r" \1", name)
@@ -139,9 +138,6 @@ def icd_variants(name: str) -> list[str]:
         if acronym.isalpha() and acronym.isupper() and len(acronym) <= len(before):
             if "".join(w[0] for w in before[-len(acronym):]).upper() == acronym:
                 out.append(" ".join(before[:-len(acronym)] + [acronym]) + text[inner.end():])
-    sign = _STATUS_SIGN.fullmatch(name.strip())
-    if sign:  # "HER2+" / "HER2-": keys drop the sign, so the two statuses would share "HER2"
-        out = [f"{sign.group(1)} {'positive' if sign.group(2) == '+' else 'negative'}"]
     seen: dict[str, None] = {}
     for text in out:
         text = " ".join(text.split()).strip(" ,")

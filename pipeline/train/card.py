@@ -332,23 +332,13 @@ def _lct_paragraph(lct: dict | None) -> str:
             f"trials. Cite:\n\n> {LCT_CITATION}")
 
 
-# what each corpus the vectors may be trained on is licensed under (``train/vectors.py``)
-VECTOR_CORPUS_LICENCES = {
-    "chia": "CC BY 4.0, Kury et al. 2020; Chia's dev trials left out",
-    "lct": "MIT + CC BY 4.0, Dobbins et al. 2022",
-    "ncbi_disease": "PubMed abstracts of the NCBI disease corpus, Doğan et al. 2014; public "
-                    "domain (U.S. Government work)",
-    "ctgov_records": "no licence stated or GPL-3.0: not for a shipped model",
-    "nci_cts": "no licence file: not for a shipped model",
-    "bc5cdr": "its copy states no licence: not for a shipped model",
-}
-
-
 def vectors_paragraph(vectors: dict | None) -> str:
     """What the card says of the text the model's static vectors were trained on."""
     if not vectors:
         return ""
-    parts = "; ".join(f"{name}, {words:,} words ({VECTOR_CORPUS_LICENCES.get(name, '?')})"
+    from pipeline.train.vectors import LICENCES
+
+    parts = "; ".join(f"{name}, {words:,} words ({LICENCES.get(name, ('?',))[0]})"
                       for name, words in vectors["corpora"].items())
     return ("\n\nThe static floret vectors (`python -m pipeline vectors`, "
             f"{vectors.get('rows', 0):,} rows of {vectors.get('dim', 0)} dimensions) were "

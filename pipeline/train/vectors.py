@@ -22,16 +22,23 @@ from pathlib import Path
 from pipeline.train.brat import chia_folder, dev_trial_ids, trial_of
 from pipeline.train.lct import lct_docs_folder
 
-__all__ = ["CORPORA", "SHIPPABLE", "VectorSettings", "corpus_texts", "train_vectors",
-           "write_corpus"]
+__all__ = ["CORPORA", "LICENCES", "SHIPPABLE", "VectorSettings", "corpus_texts",
+           "train_vectors", "write_corpus"]
 
 _PUBTATOR = re.compile(r"\d+\|[ta]\|")
-CORPORA = ("chia", "lct", "ctgov_records", "nci_cts", "bc5cdr", "ncbi_disease")
-# the corpora whose licences let vectors trained on them ship with the models: Chia (CC BY
-# 4.0), LCT (MIT + CC BY 4.0), NCBI disease (public domain); the CT.gov records come from
-# repositories with no licence or GPL-3.0, NCI CTS from ones with no licence file, and
-# BC5CDR's copy states none
-SHIPPABLE = ("chia", "lct", "ncbi_disease")
+# each corpus the vectors may be trained on: its licence as the model card states it, and
+# whether vectors trained on it may ship with the models
+LICENCES: dict[str, tuple[str, bool]] = {
+    "chia": ("CC BY 4.0, Kury et al. 2020; Chia's dev trials left out", True),
+    "lct": ("MIT + CC BY 4.0, Dobbins et al. 2022", True),
+    "ctgov_records": ("no licence stated or GPL-3.0: not for a shipped model", False),
+    "nci_cts": ("no licence file: not for a shipped model", False),
+    "bc5cdr": ("its copy states no licence: not for a shipped model", False),
+    "ncbi_disease": ("PubMed abstracts of the NCBI disease corpus, Doğan et al. 2014; public "
+                     "domain (U.S. Government work)", True),
+}
+CORPORA = tuple(LICENCES)
+SHIPPABLE = tuple(name for name, (_, ships) in LICENCES.items() if ships)
 
 
 @dataclass(frozen=True)
@@ -58,21 +65,15 @@ def _jsonl(path: Path) -> Iterator[dict]:
 def corpus_texts(shared: Path, exclude: set[str],
                  corpora: tuple[str, ...] = CORPORA) -> Iterator[tuple[str, str]]:
     """(corpus name, text) for every document of the named ``corpora`` found under
-    ``shared``, but those of the trials in ``exclude``."""
-    for name, text in _all_texts(shared, exclude):
-        if name in corpora:
-            yield name, text
-
-
-def _all_texts(shared: Path, exclude: set[str]) -> Iterator[tuple[str, str]]:
+    ``shared``, but those of the trials in ``exclude``; the other corpora are not read."""
     chia = shared / "chia"
-    if chia.is_dir():
+    if "chia" in corpora and chia.is_dir():
         for path in sorted(chia_folder(chia).glob("*.txt")):
             if trial_of(path.stem) not in exclude:
                 with open(path, encoding="utf-8", newline="") as handle:
                     yield "chia", handle.read()
     lct = shared / "lct"
-    if lct.is_dir():
+    if "lct" in corpora and lct.is_dir():
         for path in sorted(lct_docs_folder(lct).glob("*.ann")):  # documents, not licences
             if trial_of(path.stem) not in exclude and path.with_suffix(".txt").is_file():
                 yield "lct", path.with_suffix(".txt").read_text(encoding="utf-8")
@@ -80,7 +81,7 @@ def _all_texts(shared: Path, exclude: set[str]) -> Iterator[tuple[str, str]]:
                                 ("eligibility_criteria",)),
                                ("nci_cts", "nci_cts_segmented/nci_cts_trials.jsonl",
                                 ("criteria",))):
-        if (shared / file).is_file():
+        if name in corpora and (shared / file).is_file():
             for row in _jsonl(shared / file):
                 if row.get("nct_id") in exclude:
                     continue
@@ -92,7 +93,9 @@ def _all_texts(shared: Path, exclude: set[str]) -> Iterator[tuple[str, str]]:
                     if value:
                         yield name, str(value)
     for name in ("bc5cdr", "ncbi_disease"):  # PubTator: "PMID|t|title", "PMID|a|abstract"
-        for path in sorted((shared / name).glob("*.txt")) if (shared / name).is_dir() else ():
+        if name not in corpora or not (shared / name).is_dir():
+            continue
+        for path in sorted((shared / name).glob("*.txt")):
             with open(path, encoding="utf-8", errors="replace") as handle:
                 for line in handle:
                     match = _PUBTATOR.match(line)
