@@ -206,6 +206,16 @@ def best(text: str, system: str, long_form: str | None = None) -> str | None:
     ("hepatic toxicity", "MESH", "D056486"),  # Chemical and Drug Induced Liver Injury
     ("hepatotoxicity", "ICD10CM", "K71"),  # Toxic liver disease
     ("nephrotoxicity", "MESH", "D007674"),
+    # the organ's acute or chronic disease after "acute" / "chronic"; neither without them
+    ("acute renal impairment", "ICD10CM", "N17"),  # Acute kidney failure
+    ("acute renal dysfunction", "MESH", "D058186"),  # Acute Kidney Injury
+    ("severe chronic renal impairment", "ICD10CM", "N18"),  # Chronic kidney disease
+    ("chronic renal damage", "MESH", "D051436"),  # Renal Insufficiency, Chronic
+    ("renal impairment", "ICD10CM", "N28.9"),
+    # a part of the brain as the brain, the basal ganglia as their own
+    ("hippocampal lesions", "MESH", "D001927"),  # Brain Diseases
+    ("inferior colliculus lesions", "ICD10CM", "G93.9"),  # Disorder of brain, unspecified
+    ("striatal damage", "MESH", "D001480"),  # Basal Ganglia Diseases
     # an organ named another way
     ("ocular pain", "MESH", "D058447"),  # Eye Pain
     ("artery calcification", "MESH", "D061205"),  # Vascular Calcification

@@ -97,6 +97,7 @@ _LEADING = (r"(?:acute|chronic|severe|significant|clinically\s+significant|major
            r"underlying|known|active|current|previous|prior|other|any|existing|pre-existing|"
            r"preexisting|concomitant|unstable|substantial|extensive|sudden|transient)")
 _INJURY = re.compile(r"injur(?:y|ies)$", re.I)
+_COURSE = re.compile(r"\b(acute|chronic)\b", re.I)  # an organ entry's "acute" / "chronic" names
 _TOXIC = re.compile(r"(?:toxicit(?:y|ies)|toxic\s+effects?|adverse\s+effects?|side\s+effects?)$",
                     re.I)
 
@@ -134,8 +135,10 @@ def organ(text: str, system: str) -> list[str]:
     """The organ's disease name in ``system`` for "<organ> <generic head>", "<head> of the
     <organ>" or "<organ prefix>toxicity" ("nephrotoxicity"); for a toxicity, the organ's toxic
     disease first where the vocabulary has one ("hepatic toxicity" -> *Chemical and Drug
-    Induced Liver Injury*, ICD-10-CM's "toxic liver disease"); [] for anything else or an
-    organ without a name in that system."""
+    Induced Liver Injury*, ICD-10-CM's "toxic liver disease"); after "acute" or "chronic",
+    the organ's acute or chronic disease first where the table names one ("acute renal
+    impairment" -> acute kidney injury); [] for anything else or an organ without a name in
+    that system."""
     means, before, after, compound = _organs()
     text = text.strip()
     for pattern in (compound, before, after):
@@ -145,6 +148,10 @@ def organ(text: str, system: str) -> list[str]:
             toxic = _TOXIC.search(text) if pattern is not compound else \
                 match.group("what").lower().startswith("tox")
             names = [entry.get("toxic", {}).get(system)] if toxic else []
+            # "acute renal impairment" is acute kidney injury, "chronic renal damage" CKD
+            course = _COURSE.search(text, 0, match.start("organ"))
+            if course:
+                names.append(entry.get(course.group(1).lower(), {}).get(system))
             if not (system == "ICD10CM" and _INJURY.search(text)):
                 names.append(entry.get("means", {}).get(system))  # ICD-10-CM injuries: trauma
             return [n for n in names if n]
