@@ -216,6 +216,10 @@ def best(text: str, system: str, long_form: str | None = None) -> str | None:
     ("hippocampal lesions", "MESH", "D001927"),  # Brain Diseases
     ("inferior colliculus lesions", "ICD10CM", "G93.9"),  # Disorder of brain, unspecified
     ("striatal damage", "MESH", "D001480"),  # Basal Ganglia Diseases
+    # one organ word left after any words: "transplant glomerulopathy" is a kidney disease
+    ("transplant glomerulopathy", "MESH", "D007674"),  # Kidney Diseases
+    # a nerve's palsy as the nerve's neuropathy
+    ("femoral nerve palsy", "MESH", "D020428"),  # Femoral Neuropathy
     # an organ named another way
     ("ocular pain", "MESH", "D058447"),  # Eye Pain
     ("artery calcification", "MESH", "D061205"),  # Vascular Calcification

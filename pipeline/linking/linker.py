@@ -693,6 +693,11 @@ class Linker:
                 # "major hypoglycaemic episodes" -> hypoglycemia; not after words that make a
                 # disease of its own ("acute coronary syndrome", "inflammatory bowel disease")
                 found = self._sieved(system, forms, _KIND.get(label))
+            elif not found and label == "condition" and len(words) - drop == 1:
+                # one word left that is an organ's disease whatever came before it: "transplant
+                # glomerulopathy" is a kidney disease, "contrast nephropathy" too
+                named = [_Form(n, None, False) for n in sieves.organ(tail, system)]
+                found = self._system(system, named, exact_only=True) if named else []
             if system == "MESH":
                 kind = MESH_DISEASE if label == "condition" else MESH_DRUG
                 found = self._of_kind(found, {kind})
