@@ -187,10 +187,11 @@ def _generic_heads() -> frozenset[str]:
 
 
 # words that grade a condition or say it is known, never part of its name (unlike "acute",
-# "chronic", "unstable", "transient": "acute coronary syndrome" is no coronary disease)
-_GRADING = re.compile(r"(?:(?:severe|significant|clinically\s+significant|major|serious|mild|"
-                      r"moderate|substantial|extensive|underlying|known|current|previous|prior|"
-                      r"other|any|existing|pre-?existing|concomitant)(?:\s+|$))+$", re.I)
+# "unstable", "transient": "acute coronary syndrome" is no coronary disease); "chronic" only
+# says how long it lasts ("chronic peptic ulcer disease", "chronic coronary syndrome")
+_GRADING = re.compile(r"(?:(?:chronic|severe|significant|clinically\s+significant|major|serious|"
+                      r"mild|moderate|substantial|extensive|underlying|known|current|previous|"
+                      r"prior|other|any|existing|pre-?existing|concomitant)(?:\s+|$))+$", re.I)
 _SOCIAL = re.compile(r"Z(?:5[5-9]|6[0-5])")  # ICD-10-CM's socioeconomic and psychosocial factors
 _FUNCTION_WORDS = frozenset("with without of in to for by on at as and or from than".split())
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band/or\b|\bor\b|\band\b|/)\s*", re.I)
