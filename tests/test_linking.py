@@ -62,6 +62,13 @@ def test_icd_conventions_give_the_names_a_criterion_uses() -> None:
     ("steroid treatment", "drug", "MESH", "D000305"),  # a curated name's code, of any kind
     ("ANC", "measurement", "LOINC", "751-8"),
     ("positive HIV test", "measurement", "ICD10CM", "B20"),  # a test that names a condition
+    # a type in digits or words as ICD-10-CM's Roman numerals ("Type I diabetes"), not E08-E13
+    ("type 1 diabetes", "condition", "ICD10CM", "E10"),
+    ("type one diabetes", "condition", "ICD10CM", "E10"),
+    ("type 2 diabetes", "condition", "ICD10CM", "E11"),
+    # Greek letters as the vocabularies spell them
+    ("β-blockers", "drug", "MESH", "D000319"),  # Adrenergic beta-Antagonists
+    ("Interferon α2a", "drug", "DRUGBANK", "DB00034"),
 ])
 def test_link_gives_the_expected_code(text: str, label: str, system: str, prefix: str) -> None:
     code = first(pipeline.link([text], label)[0], system)
@@ -296,6 +303,14 @@ def test_sieves_code_what_no_name_says_exactly(text: str, system: str, code: str
 ])
 def test_a_generic_word_alone_gets_no_code(text: str) -> None:
     assert pipeline.link([text], "condition") == [[]]
+
+
+@pytest.mark.parametrize("text", [
+    # these had Prednisone, *Gene Products, vif*, Imlifidase and "Cod, unspecified"
+    "liquids", "products", "recombinant", "topical preparations",
+])
+def test_a_generic_word_alone_is_no_drug(text: str) -> None:
+    assert pipeline.link([text], "drug") == [[]]
 
 
 def test_sieves_keep_away_from_what_they_do_not_mean() -> None:

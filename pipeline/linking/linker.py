@@ -169,6 +169,10 @@ _NOS = re.compile(r",?\s*\bnot\s+otherwise\s+specified\b", re.I)
 # an abbreviation: searched approximately, it only meets names that have it as a word
 # ("HPV infection"); its letters in other words are chance ("GAD" -> "GAD-7" questionnaire)
 _ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z][A-Za-z0-9-]{1,6}")
+# a type, grade, stage or class numbered in digits or words ("type 1 diabetes", "type one")
+_NUMBERED = re.compile(r"\b(type|grade|stage|class)[\s-]*(1|2|3|4|one|two|three|four)\b", re.I)
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "one": "I", "two": "II", "three": "III",
+          "four": "IV"}
 # what ICD-10-CM adds to a name to make a leaf: "Other fatigue", "Unspecified convulsions",
 # "Epilepsy, unspecified, not intractable, without status epilepticus"
 _ICD_GRADE = re.compile(r"^(?:other|unspecified)\s+|,?\s*\bunspecified\b|\s*\bNOS\b", re.I)
@@ -348,10 +352,15 @@ class Linker:
             bare = _clean(_NOS.sub("", _PARENTHESES.sub("", cleaned))) or cleaned
             variants = list(dict.fromkeys((cleaned, bare, keys.strip_qualifiers(bare))))
             for n, form in enumerate(variants):
-                for synonym in _synonyms().get(keys.key(form), ()):
-                    if not synonym.case_sensitive or any(c.isupper() for c in form):
-                        forms.append(_Form(form, synonym.means, True))
-                forms.append(_Form(form, None, n == len(variants) - 1))
+                # ICD-10-CM names types in Roman numerals ("Type I diabetes"), criteria mostly
+                # in digits or words: that spelling too, after the form as written
+                roman = _NUMBERED.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2).lower()]}",
+                                      form)
+                for each in dict.fromkeys((form, roman)):
+                    for synonym in _synonyms().get(keys.key(each), ()):
+                        if not synonym.case_sensitive or any(c.isupper() for c in each):
+                            forms.append(_Form(each, synonym.means, True))
+                    forms.append(_Form(each, None, each is form and n == len(variants) - 1))
         return forms
 
     def _barred(self, system: str, kind: int | None) -> frozenset[str]:

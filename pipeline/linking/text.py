@@ -32,6 +32,11 @@ _SPELLING = (("tumour", "tumor"), ("oesophag", "esophag"), ("oedema", "edema"),
              ("fibre", "fiber"), ("centre", "center"), ("labour", "labor"))
 _SPELLING_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _SPELLING))
 _SPELLING_MAP = dict(_SPELLING)
+# Greek letters as the vocabularies spell them: "β-blockers" is "beta-blockers", "TNFα" "TNF
+# alpha" (lower case: NFKD leaves them as they are)
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa", "λ": "lambda",
+          "μ": "mu", "ω": "omega"}
+_GREEK_PATTERN = re.compile("|".join(_GREEK))
 # Single letters joined by a hyphen are one word: "Q-T prolongation" is "QT prolongation",
 # "A-V block" "AV block" (never "T-cell": a letter before a word stays apart).
 _LETTERS = re.compile(r"(?<![a-z0-9])([a-z])-(?=[a-z](?![a-z0-9]))")
@@ -52,6 +57,7 @@ def words(text: str) -> tuple[str, ...]:
     folded = folded.replace("'s ", " ").replace("\u2019s ", " ")
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     folded = _SPELLING_PATTERN.sub(lambda m: _SPELLING_MAP[m.group()], folded)
+    folded = _GREEK_PATTERN.sub(lambda m: f" {_GREEK[m.group()]} ", folded)
     folded = _LETTERS.sub(_joined, folded)
     folded = _ANTI.sub("anti", folded)
     return tuple(_singular(w) for w in _NON_WORD.split(folded) if w)
