@@ -305,6 +305,18 @@ def test_a_generic_word_alone_gets_no_code(text: str) -> None:
     assert pipeline.link([text], "condition") == [[]]
 
 
+@pytest.mark.parametrize("text, mesh", [
+    # ICD-10-CM codes a diabetic complication under the diabetes (E10.3-, E11.3- …): without
+    # the type, no ICD-10-CM code rather than the organ's (H35.9, G62.9, R60.9 had been given)
+    ("proliferative diabetic retinopathy", "D003930"),
+    ("diabetic neuropathy", "D003929"),
+    ("diabetic macular edema", "D008269"),
+])
+def test_a_diabetic_complication_gets_no_organ_code(text: str, mesh: str) -> None:
+    codes = pipeline.link([text], "condition")[0]
+    assert first(codes, "ICD10CM") is None and first(codes, "MESH") == mesh, codes
+
+
 @pytest.mark.parametrize("text", [
     # these had Prednisone, *Gene Products, vif*, Imlifidase and "Cod, unspecified"
     "liquids", "products", "recombinant", "topical preparations",

@@ -196,6 +196,9 @@ def _generic_heads() -> frozenset[str]:
 _GRADING = re.compile(r"(?:(?:chronic|severe|significant|clinically\s+significant|major|serious|"
                       r"mild|moderate|substantial|extensive|underlying|known|current|previous|"
                       r"prior|other|any|existing|pre-?existing|concomitant)(?:\s+|$))+$", re.I)
+# a word that names the cause of what follows it, which ICD-10-CM codes with the cause
+# (E08-E13 "with diabetic retinopathy", I11-I13): the rest alone is another code
+_CAUSE_WORD = re.compile(r"(?:diabetic|diabetes-related|hypertensive)$", re.I)
 _SOCIAL = re.compile(r"Z(?:5[5-9]|6[0-5])")  # ICD-10-CM's socioeconomic and psychosocial factors
 _FUNCTION_WORDS = frozenset("with without of in to for by on at as and or from than".split())
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band/or\b|\bor\b|\band\b|/)\s*", re.I)
@@ -694,6 +697,8 @@ class Linker:
             tail = " ".join(words[drop:])
             if len(words) - drop < 1 or keys.key(tail) in _generic_heads():
                 break
+            if system == "ICD10CM" and _CAUSE_WORD.match(words[drop - 1]):
+                break  # ICD-10-CM codes "diabetic retinopathy" under diabetes, never as H35.9
             if part and words[drop].lower() in _FUNCTION_WORDS:
                 continue
             forms = self._forms(tail, None)
