@@ -6,7 +6,9 @@ For each vocabulary a label is coded in (``LABEL_SYSTEMS``), a mention is looked
    mention itself; each also with its leading qualifiers stripped ("history of", "known",
    "uncontrolled" …: ``concept_synonyms.json``) and through the curated synonyms ("T2DM",
    "heart attack") and, for ICD-10-CM, the rewrites of "X cancer" / "X metastases" into its
-   "malignant neoplasm of X" / "secondary malignant neoplasm of X";
+   "malignant neoplasm of X" / "secondary malignant neoplasm of X"; a type, grade, stage or
+   class numbered in digits or words also in Roman numerals, as ICD-10-CM writes it ("type 1
+   diabetes" -> "Type I diabetes");
 2. **exact**: the lookup key of a form (``text.key``) equals a vocabulary name's, or the same
    words in another order — score 1.0 (0.97 for another order). Where one name belongs to
    several codes, the least specific comes first ("Diabetes mellitus" is the block E08-E13,
@@ -691,7 +693,9 @@ class Linker:
     def _dropped(self, system: str, text: str, label: str, part: bool = False) -> list[Code]:
         """The mention without its first one or two words, exactly (see ``_fallback``); for a
         coordinated ``part``, never a tail that opens with a function word ("gingival sulcus
-        with PD" is not "PD")."""
+        with PD" is not "PD"); one organ word left, as its organ's disease ("transplant
+        glomerulopathy"); in ICD-10-CM never past a word that names the cause ("diabetic
+        retinopathy" is no H35.9)."""
         words = text.split()
         for drop in (1, 2):
             tail = " ".join(words[drop:])
