@@ -66,6 +66,7 @@ def test_icd_conventions_give_the_names_a_criterion_uses() -> None:
     ("type 1 diabetes", "condition", "ICD10CM", "E10"),
     ("type one diabetes", "condition", "ICD10CM", "E10"),
     ("type 2 diabetes", "condition", "ICD10CM", "E11"),
+    ("type II diabetes mellitus", "condition", "ICD10CM", "E11"),  # Roman read as digits too
     # Greek letters as the vocabularies spell them
     ("β-blockers", "drug", "MESH", "D000319"),  # Adrenergic beta-Antagonists
     ("Interferon α2a", "drug", "DRUGBANK", "DB00034"),
@@ -303,6 +304,12 @@ def test_sieves_code_what_no_name_says_exactly(text: str, system: str, code: str
 ])
 def test_a_generic_word_alone_gets_no_code(text: str) -> None:
     assert pipeline.link([text], "condition") == [[]]
+
+
+def test_a_numbered_type_shares_the_head_of_the_next_part() -> None:
+    codes = pipeline.link(["type 1 or type 2 diabetes"], "condition")[0]
+    icd = [c["code"] for c in codes if c["system"] == "ICD10CM"]
+    assert icd[:2] == ["E10", "E11"], codes  # had only E08-E13, then only E11
 
 
 @pytest.mark.parametrize("text, mesh", [

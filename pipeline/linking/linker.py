@@ -172,9 +172,12 @@ _NOS = re.compile(r",?\s*\bnot\s+otherwise\s+specified\b", re.I)
 # ("HPV infection"); its letters in other words are chance ("GAD" -> "GAD-7" questionnaire)
 _ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z][A-Za-z0-9-]{1,6}")
 # a type, grade, stage or class numbered in digits or words ("type 1 diabetes", "type one")
-_NUMBERED = re.compile(r"\b(type|grade|stage|class)[\s-]*(1|2|3|4|one|two|three|four)\b", re.I)
+_NUMBERED = re.compile(
+    r"\b(type|grade|stage|class)[\s-]*(1|2|3|4|one|two|three|four|iii|ii|iv|i)\b", re.I)
+_DESIGNATION = re.compile(r"type|stage|grade|class", re.I)
+# the other spelling of a number: Roman for digits and words, digits for Roman
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "one": "I", "two": "II", "three": "III",
-          "four": "IV"}
+          "four": "IV", "i": "1", "ii": "2", "iii": "3", "iv": "4"}
 # what ICD-10-CM adds to a name to make a leaf: "Other fatigue", "Unspecified convulsions",
 # "Epilepsy, unspecified, not intractable, without status epilepticus"
 _ICD_GRADE = re.compile(r"^(?:other|unspecified)\s+|,?\s*\bunspecified\b|\s*\bNOS\b", re.I)
@@ -207,16 +210,26 @@ _COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band/or\b|\bor\b|\band\b|
 
 
 def _conjuncts(text: str) -> list[str]:
-    """The coordinated parts of a mention, the last part's head given to parts of one word:
-    "hepatic or renal impairment" -> ["hepatic impairment", "renal impairment"]; "colon or
-    rectal cancer" -> ["colon cancer", "rectal cancer"]; a mention without "or", "and", "/" or
-    "," -> [itself]."""
+    """The coordinated parts of a mention, the last part's head given to parts of one word and
+    to a type, stage, grade or class numbered like the last part's: "hepatic or renal
+    impairment" -> ["hepatic impairment", "renal impairment"]; "colon or rectal cancer" ->
+    ["colon cancer", "rectal cancer"]; "type 1 or type 2 diabetes" -> ["type 1 diabetes",
+    "type 2 diabetes"]; a mention without "or", "and", "/" or "," -> [itself]."""
     parts = [p for p in _COORDINATION.split(text) if p]
     if len(parts) < 2:
         return [text]
     last = parts[-1].split()
     head = " ".join(last[1:])
-    return [f"{p} {head}" if len(p.split()) == 1 and head else p for p in parts[:-1]] + [parts[-1]]
+    out = []
+    for part in parts[:-1]:
+        words = part.split()
+        if len(words) == 1 and head:
+            part = f"{part} {head}"
+        elif (len(words) == 2 < len(last) and words[0].lower() == last[0].lower()
+              and _DESIGNATION.fullmatch(words[0])):
+            part = f"{part} {' '.join(last[2:])}"
+        out.append(part)
+    return out + [parts[-1]]
 
 
 def _clean(text: str) -> str:
@@ -357,8 +370,9 @@ class Linker:
             bare = _clean(_NOS.sub("", _PARENTHESES.sub("", cleaned))) or cleaned
             variants = list(dict.fromkeys((cleaned, bare, keys.strip_qualifiers(bare))))
             for n, form in enumerate(variants):
-                # ICD-10-CM names types in Roman numerals ("Type I diabetes"), criteria mostly
-                # in digits or words: that spelling too, after the form as written
+                # ICD-10-CM names types in Roman numerals ("Type I diabetes") and in digits
+                # ("Type 1 diabetes mellitus"), criteria either way or in words: the other
+                # spelling too, after the form as written
                 roman = _NUMBERED.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2).lower()]}",
                                       form)
                 for each in dict.fromkeys((form, roman)):
