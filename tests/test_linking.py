@@ -174,6 +174,20 @@ def test_acronym_read_from_a_long_form_defined_elsewhere() -> None:
     assert keys.acronym_in("alf", longs) is None  # only all-capital short forms
 
 
+def test_a_part_of_a_compound_short_form_takes_its_part_of_the_long_form() -> None:
+    assert keys.defined_part("BZDs", {"BZDs/RDs": "benzodiazepines or related drugs"}) == \
+        "benzodiazepines"
+    assert keys.defined_part("MJD", {"SCA3/MJD": "spinocerebellar ataxia type-3 or "
+                                                 "Machado-Joseph disease"}) == \
+        "Machado-Joseph disease"
+    pairs = {"GC-HT": "glucocorticoid-induced hypertension"}
+    assert keys.defined_part("HT", pairs) == "hypertension"
+    assert keys.defined_part("GC", pairs) is None  # a first part: no word of its own
+    # the letters must come in order from the word's first: "National" is no "NIA"
+    assert keys.defined_part("NIA", {"NIA-AA": "National Institute on Aging"}) is None
+    assert keys.defined_part("XY", {"XY/Z": "a or b or c"}) is None  # parts do not line up
+
+
 def test_pubtator_mentions_get_long_forms_as_trials_do(tmp_path: Path) -> None:
     from pipeline.evaluate.linking import read_pubtator
 
@@ -188,6 +202,29 @@ def test_pubtator_mentions_get_long_forms_as_trials_do(tmp_path: Path) -> None:
     (mention,) = read_pubtator(path)
     assert mention.ids == ("D013921",)
     assert mention.long_form.lower() == "heparin-induced thrombocytopenia"
+
+
+def test_a_trial_entity_that_is_part_of_a_defined_compound_gets_its_long_form() -> None:
+    result = pipeline.parse_text("Exclusion Criteria:\n- Use of benzodiazepines or related drugs "
+                                 "(BZDs/RDs) in the past month.\n- Known allergy to BZDs.\n",
+                                 "NCT00000001")
+    forms = dict(zip(result.entities.text, result.entities.long_form))
+    assert forms.get("BZDs") == "benzodiazepines", forms
+
+
+def test_pubtator_mention_that_is_part_of_a_defined_compound(tmp_path: Path) -> None:
+    from pipeline.evaluate.linking import read_pubtator
+
+    title = "Steroids and blood pressure."
+    abstract = ("Glucocorticoid-induced hypertension (GC-HT) in the rat is common. "
+                "Allopurinol did not prevent HT.")
+    text = f"{title} {abstract}"
+    start = text.rindex("HT")
+    path = tmp_path / "tiny.PubTator.txt"
+    path.write_text(f"1|t|{title}\n1|a|{abstract}\n1\t{start}\t{start + 2}\tHT\tDisease"
+                    f"\tD006973\n\n", encoding="utf-8")
+    (mention,) = read_pubtator(path)
+    assert mention.long_form == "hypertension"
 
 
 # ------------------------------------------------------------------ sieves (linking/sieves.py)

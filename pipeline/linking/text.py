@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from pipeline import rules
 
-__all__ = ["bag_key", "acronym_in", "unordered", "key", "ngrams", "status_words",
+__all__ = ["bag_key", "acronym_in", "defined_part", "unordered", "key", "ngrams", "status_words",
            "strip_qualifiers", "words"]
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -157,3 +157,47 @@ def acronym_in(short: str, long_forms: list[str]) -> str | None:
             if "".join(w[0].lower() for w in run) == letters:
                 return " ".join(run)
     return None
+
+
+_PART = re.compile(r"[A-Z][A-Za-z0-9]{1,5}")
+_SHORT_SPLIT = re.compile(r"[/-]")
+_LONG_SPLIT = re.compile(r"\s*/\s*|\s+or\s+|\s+and\s+|\s*,\s*")
+
+
+def defined_part(short: str, pairs: dict[str, str]) -> str | None:
+    """What a part of a compound short form stands for, when only the compound was defined:
+    "BZDs" of "BZDs/RDs" ("benzodiazepines or related drugs") is "benzodiazepines", "SCA3" of
+    "SCA3/MJD" ("spinocerebellar ataxia type-3 or Machado-Joseph disease") the first of the
+    two; the last part, "HT" of "GC-HT" ("glucocorticoid-induced hypertension"), the long
+    form's last word when it spells that word's letters in order from its first ("ALD" of
+    "X-ALD" likewise). None when no defined compound has it as a part, or the parts do not
+    line up."""
+    if not _PART.fullmatch(short):
+        return None
+    for compound, long in pairs.items():
+        parts = _SHORT_SPLIT.split(compound)
+        if len(parts) < 2 or short not in parts:
+            continue
+        at = parts.index(short)
+        longs = [p for p in _LONG_SPLIT.split(long) if p]
+        if "/" in compound and len(longs) == len(parts):
+            return longs[at]
+        found = _WORD.findall(long)
+        word = found[-1] if found and at == len(parts) - 1 else None
+        if word and len(word) > len(short) and _spells(short, word):
+            return word
+    return None
+
+
+def _spells(short: str, word: str) -> bool:
+    """Whether the letters of ``short`` come in order in ``word``, the first at its start."""
+    letters, word = short.lower(), word.lower()
+    if not word.startswith(letters[0]):
+        return False
+    at = 1
+    for letter in letters[1:]:
+        at = word.find(letter, at)
+        if at < 0:
+            return False
+        at += 1
+    return True
