@@ -188,18 +188,23 @@ def test_a_part_of_a_compound_short_form_takes_its_part_of_the_long_form() -> No
     assert keys.defined_part("XY", {"XY/Z": "a or b or c"}) is None  # parts do not line up
 
 
-def test_pubtator_mentions_get_long_forms_as_trials_do(tmp_path: Path) -> None:
+def _last_mention(tmp_path: Path, title: str, abstract: str, short: str, gold: str):
+    """The one mention of a tiny PubTator file: the last ``short`` of the abstract."""
     from pipeline.evaluate.linking import read_pubtator
 
-    title = "Thrombosis during heparin."
-    abstract = ("Heparin-induced thrombocytopenia (HIT) is an immune reaction. Patients with "
-                "HIT were followed.")
     text = f"{title} {abstract}"
-    start = text.rindex("HIT")
+    start = text.rindex(short)
     path = tmp_path / "tiny.PubTator.txt"
-    path.write_text(f"1|t|{title}\n1|a|{abstract}\n1\t{start}\t{start + 3}\tHIT\tDisease"
-                    f"\tD013921\n\n", encoding="utf-8")
+    path.write_text(f"1|t|{title}\n1|a|{abstract}\n1\t{start}\t{start + len(short)}\t{short}"
+                    f"\tDisease\t{gold}\n\n", encoding="utf-8")
     (mention,) = read_pubtator(path)
+    return mention
+
+
+def test_pubtator_mentions_get_long_forms_as_trials_do(tmp_path: Path) -> None:
+    mention = _last_mention(tmp_path, "Thrombosis during heparin.",
+                            "Heparin-induced thrombocytopenia (HIT) is an immune reaction. "
+                            "Patients with HIT were followed.", "HIT", "D013921")
     assert mention.ids == ("D013921",)
     assert mention.long_form.lower() == "heparin-induced thrombocytopenia"
 
@@ -213,17 +218,9 @@ def test_a_trial_entity_that_is_part_of_a_defined_compound_gets_its_long_form() 
 
 
 def test_pubtator_mention_that_is_part_of_a_defined_compound(tmp_path: Path) -> None:
-    from pipeline.evaluate.linking import read_pubtator
-
-    title = "Steroids and blood pressure."
-    abstract = ("Glucocorticoid-induced hypertension (GC-HT) in the rat is common. "
-                "Allopurinol did not prevent HT.")
-    text = f"{title} {abstract}"
-    start = text.rindex("HT")
-    path = tmp_path / "tiny.PubTator.txt"
-    path.write_text(f"1|t|{title}\n1|a|{abstract}\n1\t{start}\t{start + 2}\tHT\tDisease"
-                    f"\tD006973\n\n", encoding="utf-8")
-    (mention,) = read_pubtator(path)
+    mention = _last_mention(tmp_path, "Steroids and blood pressure.",
+                            "Glucocorticoid-induced hypertension (GC-HT) in the rat is common. "
+                            "Allopurinol did not prevent HT.", "HT", "D006973")
     assert mention.long_form == "hypertension"
 
 
