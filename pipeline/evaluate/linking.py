@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from pipeline.linking.text import acronym_in, defined_part
+from pipeline.linking.text import long_form_of
 
 __all__ = ["Mention", "read_pubtator", "evaluate_linking", "LinkingReport"]
 
@@ -58,8 +58,7 @@ def read_pubtator(path: Path, long_forms: bool = True) -> list[Mention]:
         defined = _abbreviations(text)
         for m in mentions:  # as the tagger does for a trial
             pairs = defined.get(m.doc, {})
-            m.long_form = (pairs.get(m.text) or acronym_in(m.text, list(pairs.values()))
-                           or defined_part(m.text, pairs))
+            m.long_form = long_form_of(m.text, pairs)
     return mentions
 
 

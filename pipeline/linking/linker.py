@@ -172,9 +172,10 @@ _NOS = re.compile(r",?\s*\bnot\s+otherwise\s+specified\b", re.I)
 # ("HPV infection"); its letters in other words are chance ("GAD" -> "GAD-7" questionnaire)
 _ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z][A-Za-z0-9-]{1,6}")
 # a type, grade, stage or class numbered in digits or words ("type 1 diabetes", "type one")
+_DESIGNATIONS = "type|grade|stage|class"
 _NUMBERED = re.compile(
-    r"\b(type|grade|stage|class)[\s-]*(1|2|3|4|one|two|three|four|iii|ii|iv|i)\b", re.I)
-_DESIGNATION = re.compile(r"type|stage|grade|class", re.I)
+    rf"\b({_DESIGNATIONS})[\s-]*(1|2|3|4|one|two|three|four|iii|ii|iv|i)\b", re.I)
+_DESIGNATION = re.compile(_DESIGNATIONS, re.I)
 # the other spelling of a number: Roman for digits and words, digits for Roman
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "one": "I", "two": "II", "three": "III",
           "four": "IV", "i": "1", "ii": "2", "iii": "3", "iv": "4"}

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from pipeline import rules
 
-__all__ = ["bag_key", "acronym_in", "defined_part", "unordered", "key", "ngrams", "status_words",
+__all__ = ["bag_key", "acronym_in", "defined_part", "long_form_of", "unordered", "key", "ngrams", "status_words",
            "strip_qualifiers", "words"]
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -201,3 +201,11 @@ def _spells(short: str, word: str) -> bool:
             return False
         at += 1
     return True
+
+
+def long_form_of(short: str, pairs: dict[str, str]) -> str | None:
+    """The long form of a mention from the short form -> long form pairs its text defines:
+    its own definition, else the words of a long form whose initials spell it
+    (``acronym_in``), else its part of a defined compound (``defined_part``)."""
+    return pairs.get(short) or acronym_in(short, list(pairs.values())) or \
+        defined_part(short, pairs)

@@ -15,7 +15,7 @@ from typing import Iterable
 from spacy.tokens import Doc
 
 from pipeline.assemble import Row, entity_rows
-from pipeline.linking.text import acronym_in, defined_part
+from pipeline.linking.text import long_form_of
 from pipeline.tag.component import SPAN_GROUP, keep_text, may_define_abbreviation
 from pipeline.tag.constraints import extract
 from pipeline.tag.context import context_columns
@@ -122,9 +122,7 @@ class EntityTagger:
         for row in rows:
             pairs = defined.get(row["trial_id"])
             if pairs:
-                row["long_form"] = (pairs.get(row["text"])
-                                    or acronym_in(row["text"], list(pairs.values()))
-                                    or defined_part(row["text"], pairs))
+                row["long_form"] = long_form_of(row["text"], pairs)
         return rows
 
     def _remember(self, text: str, result: tuple) -> None:
