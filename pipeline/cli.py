@@ -259,30 +259,38 @@ def train(
     vectors: Annotated[Optional[Path], typer.Option(
         help="static vectors for the model: a spaCy pipeline folder holding them, as written "
              "by `python -m pipeline vectors`")] = None,
+    score_on: Annotated[str, typer.Option(
+        help="what the finished model is scored on: the validation trials its checkpoint was "
+             "chosen on (runs compared to choose a model never read the dev split), or dev, "
+             "for the final score of a model that ships")] = "validation",
 ) -> None:
     """Train the criteria NER model on Chia's train trials (and LCT's documents, with --lct);
-    score it on Chia's dev trials."""
+    score it on the validation trials (or on Chia's dev trials with --score-on dev)."""
     from pipeline.train import DEFAULT_CONFIG
-    from pipeline.train.trainer import train_model
+    from pipeline.train.trainer import SCORED_ON, train_model
 
     config = config or DEFAULT_CONFIG
     if not config.is_file():
         _fail(f"--config {config}: not found")
+    if score_on not in SCORED_ON:
+        _fail(f"--score-on {score_on}: use {' or '.join(SCORED_ON)}")
     command = " ".join(["python -m pipeline", *sys.argv[1:]])
     try:
         result = train_model(_shared(data, "chia"), out, config, overwrite=overwrite,
                              command=command, lct=lct and _shared(lct, "lct"),
-                             vectors=vectors, lct_labels=_labels(lct_labels))
+                             vectors=vectors, lct_labels=_labels(lct_labels),
+                             score_on=score_on)
     except (FileExistsError, FileNotFoundError) as exc:
         _fail(str(exc))
         return
     typer.echo(f"wrote {result.out} ({result.seconds / 60:.1f} min; "
                f"{result.lines['train']} train ({result.lines['extra']} of them LCT) / "
                f"{result.lines['validation']} validation lines; "
-               "checkpoint chosen on validation, scores below on dev)")
+               f"checkpoint chosen on validation, scores below on {result.scored_on})")
     for line in result.report.lines():
         typer.echo(line)
-    typer.echo(f"speed: {result.words_per_second:,.0f} words/s (single process, dev lines)")
+    typer.echo(f"speed: {result.words_per_second:,.0f} words/s (single process, "
+               f"{result.scored_on} lines)")
 
 
 @app.command()

@@ -114,14 +114,31 @@ def test_train_smoke_few_steps_saves_a_loadable_model(tmp_path: Path) -> None:
     from pipeline.train.trainer import train_model
 
     out = tmp_path / "tiny_ner"
-    result = train_model(TINY, out, overrides={"training.max_steps": 4,
-                                               "training.eval_frequency": 2})
+    steps = {"training.max_steps": 4, "training.eval_frequency": 2}
+    result = train_model(TINY, out, overrides=steps)
     assert result.out == out and (out / "README.md").exists()
     nlp = spacy.load(out)
     assert nlp.pipe_names == ["ner"]
     assert set(nlp.get_pipe("ner").labels) <= {"condition", "drug", "procedure", "measurement",
                                                "observation", "device", "value", "temporal"}
+    # scored on the validation trials by default: the dev trials are listed, never scored
     assert nlp.meta["chia_dev"]["trials"] == ["NCT00965900"]
+    assert "scores" not in nlp.meta["chia_dev"]
+    held = nlp.meta["chia_validation"]["trials"]
+    assert held and "NCT00965900" not in held and "micro" in nlp.meta["chia_validation"]["scores"]
+    assert result.scored_on == "validation" and result.report.files == sum(
+        f.trial_id in held for f in read_folder(TINY))
+    assert "chia_validation_strict_f" in nlp.meta["performance"]
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "## Validation scores" in card and "## Dev scores" not in card
+    # the final score of a model that ships: the dev trials, read once
+    final = train_model(TINY, tmp_path / "tiny_final", overrides=steps, score_on="dev")
+    meta = spacy.load(final.out).meta
+    assert final.report.files == sum(is_dev(f.trial_id) for f in read_folder(TINY))
+    assert "micro" in meta["chia_dev"]["scores"] and "chia_dev_strict_f" in meta["performance"]
+    assert "## Dev scores" in (final.out / "README.md").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="score_on"):
+        train_model(TINY, tmp_path / "tiny_other", score_on="test")
     assert nlp("Age>=18 years").text == "Age>=18 years"
     assert [t.text for t in nlp("Age>=18")] == ["Age", ">=", "18"]  # the criteria tokenizer
     with pytest.raises(FileExistsError):

@@ -1,7 +1,7 @@
 """The model card (``README.md``) and ``meta.json`` fields of a trained criteria NER model.
 
-Written by the training command from the dev scores it has just measured, so the card never
-drifts from the model next to it. The experiments table is the record of what was tried when
+Written by the training command from the scores it has just measured (on the validation trials,
+or on the dev trials for a model that ships), so the card never drifts from the model next to it. The experiments table is the record of what was tried when
 the shipped configuration was chosen; it is text, not measured by each run.
 """
 
@@ -14,7 +14,7 @@ from spacy.language import Language
 
 from pipeline.evaluate.chia import ChiaReport
 from pipeline.tag.component import model_spans_key
-from pipeline.train.brat import DEV_PERCENT, EVALUATED, SPLIT_SALT, VARIANT, ChiaFile, dev_trials
+from pipeline.train.brat import DEV_PERCENT, EVALUATED, SPLIT_SALT, VARIANT
 
 __all__ = ["CHIA_CITATION", "LCT_CITATION", "add_lct_meta", "score_table", "update_meta",
            "write_card"]
@@ -236,9 +236,9 @@ $extra_data
 Split by trial: $split_rule ($n_dev dev trials, listed at the end; the others are training data).
 The training run keeps the checkpoint with the best F1 on a validation part carved out of the
 training trials (`brat.validation_trials`: $n_validation trials, a second salted hash), never on
-dev (spaCy's `model-best`); the dev trials are read once, for the scores below.
+dev (spaCy's `model-best`); $scored_sentence
 
-## Dev scores ($files files, $lines criterion lines, $words words)
+## $scored_heading ($files files, $lines criterion lines, $words words)
 
 Strict = exact span and label; relaxed = overlap and label. Gold: every span of the eight types.
 
@@ -249,7 +249,7 @@ pre-trained on clinical text 0.658.
 
 ## Speed
 
-$speed words/s single process on one CPU core (`nlp.pipe(lines, batch_size=256)` over the dev
+$speed words/s single process on one CPU core (`nlp.pipe(lines, batch_size=256)` over the $scored_on
 criterion lines, words = `str.split`), measured where it was trained.
 
 ## Training
@@ -295,9 +295,11 @@ def _scores(report: ChiaReport) -> dict[str, dict[str, float]]:
     return out
 
 
-def update_meta(nlp: Language, report: ChiaReport, speed: float, dev_files: list[ChiaFile],
-                name: str) -> None:
-    """Model card fields in ``meta.json``: data, licence, split, dev scores, speed."""
+def update_meta(nlp: Language, report: ChiaReport, speed: float, dev_ids: list[str],
+                name: str, scored_on: str = "dev") -> None:
+    """Model card fields in ``meta.json``: data, licence, split, scores, speed. ``scored_on``:
+    the trials ``report`` scored, ``dev`` or ``validation`` (then no dev figure is written:
+    the dev trials are only listed, from their file names)."""
     micro = report.micro.strict_prf()
     nlp.meta.update({
         "name": name,
@@ -310,12 +312,16 @@ def update_meta(nlp: Language, report: ChiaReport, speed: float, dev_files: list
         "author": "elig-criteria-pipeline",
         "sources": [CHIA_SOURCE],
     })
-    nlp.meta["performance"] = {"chia_dev_strict_f": round(micro[2], 4),
-                               "chia_dev_strict_p": round(micro[0], 4),
-                               "chia_dev_strict_r": round(micro[1], 4),
+    nlp.meta["performance"] = {f"chia_{scored_on}_strict_f": round(micro[2], 4),
+                               f"chia_{scored_on}_strict_p": round(micro[0], 4),
+                               f"chia_{scored_on}_strict_r": round(micro[1], 4),
                                "words_per_second": round(speed)}
     nlp.meta["chia_dev"] = {"split": SPLIT_RULE, "variant": VARIANT, "evaluated": list(EVALUATED),
-                            "trials": dev_trials(dev_files), "scores": _scores(report)}
+                            "trials": sorted(dev_ids)}
+    if scored_on == "dev":
+        nlp.meta["chia_dev"]["scores"] = _scores(report)
+    else:
+        nlp.meta.setdefault("chia_validation", {})["scores"] = _scores(report)
 
 
 def _lct_paragraph(lct: dict | None) -> str:
@@ -360,6 +366,7 @@ def write_card(out: Path, nlp: Language, report: ChiaReport, speed: float, comma
     """``out/README.md`` from the template, with this model's own figures."""
     trials = nlp.meta["chia_dev"]["trials"]
     key = model_spans_key(nlp)
+    on_dev = "scores" in nlp.meta["chia_dev"]
     text = CARD.substitute(
         spacy_version=nlp.meta.get("spacy_version", ""), pipeline=", ".join(nlp.pipe_names),
         labels=", ".join(EVALUATED), variant=VARIANT, citation=CHIA_CITATION,
@@ -375,6 +382,12 @@ def write_card(out: Path, nlp: Language, report: ChiaReport, speed: float, comma
         extra_data=_lct_paragraph(nlp.meta.get("lct_training"))
         + vectors_paragraph(nlp.meta.get("vectors_training")),
         name=nlp.meta.get("name") or out.name,
+        scored_on="dev" if on_dev else "validation",
+        scored_heading="Dev scores" if on_dev else
+        "Validation scores (the trials the checkpoint was chosen on: they flatter the model)",
+        scored_sentence="the dev trials are read once, for the scores below." if on_dev else
+        "the dev trials were not read (the scores below are the validation trials'; "
+        "`--score-on dev` gives the final dev score).",
         spans_expr="doc.ents" if key is None else f'doc.spans["{key}"]', config=config,
     )
     path = out / "README.md"

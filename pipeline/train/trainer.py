@@ -2,7 +2,9 @@
 
 The work happens in a scratch folder (DocBins, spaCy's ``model-best`` / ``model-last``); only the
 best model is copied out, saved with ``nlp.to_disk`` (config, meta, tokenizer, vocab, the
-component), then scored on the dev trials and given its model card.
+component), then scored and given its model card: on the validation trials by default (the ones
+the checkpoint was chosen on, so a run never reads the dev split), on the dev trials when asked
+(``score_on="dev"``: the final score of a model that ships).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from pipeline.train.lct import label_counts, read_lct_folder
 from pipeline.train.card import add_lct_meta, update_meta, write_card
 from pipeline.train.convert import write_docbins
 
-__all__ = ["TrainResult", "train_model"]
+__all__ = ["SCORED_ON", "TrainResult", "train_model"]
+
+SCORED_ON = ("validation", "dev")  # what a training run scores its model on
 
 
 @dataclass
@@ -39,6 +43,7 @@ class TrainResult:
     lines: dict[str, int]
     report: ChiaReport
     words_per_second: float
+    scored_on: str = "validation"
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
@@ -87,11 +92,17 @@ def run_spacy_train(config: Path, corpus: Path, output: Path,
 def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite: bool = False,
                 overrides: dict[str, Any] | None = None, command: str = "",
                 lct: Path | None = None, vectors: Path | None = None,
-                lct_labels: frozenset[str] | None = None) -> TrainResult:
+                lct_labels: frozenset[str] | None = None,
+                score_on: str = "validation") -> TrainResult:
     """Train on the train trials of ``data`` (the checkpoint chosen on their validation part)
-    and, given ``lct``, on the LCT documents too; save the best model to ``out``, score it on
-    Chia's dev trials. ``vectors``: a spaCy pipeline folder with static vectors, which the
-    model's embedding then reads beside its hashed features."""
+    and, given ``lct``, on the LCT documents too; save the best model to ``out`` and score it
+    on ``score_on``: the validation trials (the default: the dev split is not read, so runs
+    that are compared to choose a model never see it; the figures flatter the model, whose
+    checkpoint was chosen on them) or Chia's dev trials (the final score of a model that
+    ships). ``vectors``: a spaCy pipeline folder with static vectors, which the model's
+    embedding then reads beside its hashed features."""
+    if score_on not in SCORED_ON:
+        raise ValueError(f"score_on must be one of {', '.join(SCORED_ON)}, not {score_on!r}")
     _check_out(out, overwrite)
     if vectors is not None:
         if not (vectors / "vocab").is_dir():
@@ -111,11 +122,16 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
         best = run_spacy_train(config, work / "corpus", work / "output", overrides)
         nlp = spacy.load(best)
     seconds = time.perf_counter() - started
-    dev = read_folder(data, "dev")  # read once: scored, timed and listed in the card
-    report = evaluate_chia(data, split="dev", nlp=nlp, files=dev)
+    held = set(validation_trials(train))
+    if score_on == "dev":
+        scored = read_folder(data, "dev")  # read once: scored, timed and listed in the card
+    else:
+        scored = [chia for chia in train if chia.trial_id in held]
+    report = evaluate_chia(data, split=score_on, nlp=nlp, files=scored)
     report.model = str(out)
-    speed = words_per_second(nlp, [line.text for chia in dev for line in chia.lines])
-    update_meta(nlp, report, speed, dev, name=out.name or MODEL_NAME)
+    speed = words_per_second(nlp, [line.text for chia in scored for line in chia.lines])
+    update_meta(nlp, report, speed, sorted(dev_trial_ids(data)), name=out.name or MODEL_NAME,
+                scored_on=score_on)
     corpora = vectors.parent / "corpora.json" if vectors is not None else None
     if corpora is not None and corpora.is_file():  # written by `python -m pipeline vectors`
         rows, dim = nlp.vocab.vectors.shape
@@ -126,12 +142,13 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
                            "spans": label_counts(extra),
                            "labels": sorted(lct_labels) if lct_labels else "all"})
     nlp.meta["chia_validation"] = {  # the trials the checkpoint was chosen on
+        **nlp.meta.get("chia_validation", {}),
         "rule": f"train trials with sha256('{VALIDATION_SALT}:' + NCT id)[:8] % 100 < "
-                f"{VALIDATION_PERCENT}", "trials": validation_trials(train)}
+                f"{VALIDATION_PERCENT}", "trials": sorted(held)}
     if out.exists():
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     write_card(out, nlp, report, speed, command=command, train_seconds=seconds,
                config=_repo_relative(config))
-    return TrainResult(out, seconds, lines, report, speed)
+    return TrainResult(out, seconds, lines, report, speed, score_on)
