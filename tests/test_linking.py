@@ -519,6 +519,17 @@ def test_site_adjectives_reach_the_organs_neoplasm_code(text: str, code: str) ->
     assert best(text, "ICD10CM") == code, (text, best(text, "ICD10CM"))
 
 
+@pytest.mark.parametrize("text, code", [
+    ("squamous cell carcinoma", "D002294"), ("Basal cell carcinoma", "D002280"),
+    ("transitional cell carcinoma", "D002295"),
+])
+def test_a_cell_type_before_cancer_is_no_site(text: str, code: str) -> None:
+    # the site rewrite ("{site} neoplasms") made "squamous cell carcinoma" *Neoplasms,
+    # Squamous Cell*, the histology's class; a cell type is no site, the name is looked up
+    assert best(text, "MESH") == code, (text, best(text, "MESH"))
+    assert best("salivary gland carcinoma", "MESH") == "D012468"  # a site still rewrites
+
+
 def test_colorectal_cancer_is_colon_and_rectum() -> None:
     codes = [c["code"] for c in pipeline.link(["colorectal cancer"], "condition")[0]
              if c["system"] == "ICD10CM"]
