@@ -530,6 +530,19 @@ def test_a_cell_type_before_cancer_is_no_site(text: str, code: str) -> None:
     assert best("salivary gland carcinoma", "MESH") == "D012468"  # a site still rewrites
 
 
+@pytest.mark.parametrize("text, code", [
+    # MeSH has the written name itself where the organ rewrite reaches the organ's class
+    ("renal insufficiency", "D051437"), ("hepatic insufficiency", "D048550"),
+    ("respiratory insufficiency", "D012131"), ("Nasopharyngeal carcinoma", "D000077274"),
+    ("respiratory diseases", "D012140"),
+    # and the rewrite still names what MeSH has no name for as written
+    ("hepatic impairment", "D008107"), ("impaired renal function", "D007674"),
+    ("ovarian cancer", "D010051"),
+])
+def test_mesh_looks_up_the_written_name_before_the_rewrites(text: str, code: str) -> None:
+    assert best(text, "MESH") == code, (text, best(text, "MESH"))
+
+
 def test_colorectal_cancer_is_colon_and_rectum() -> None:
     codes = [c["code"] for c in pipeline.link(["colorectal cancer"], "condition")[0]
              if c["system"] == "ICD10CM"]

@@ -168,6 +168,13 @@ _DRUG_HEAD = re.compile(r"(?:\s+(?:drug|medication|medicine))?\s+(?:therap(?:y|i
 _NOS = re.compile(r",?\s*\bnot\s+otherwise\s+specified\b", re.I)
 
 
+# Systems whose names are looked up as the mention writes them before its rewrites: MeSH often
+# has the written name itself where a rewrite reaches the organ's class ("renal
+# insufficiency" is *Renal Insufficiency*, not *Kidney Diseases*; "nasopharyngeal carcinoma"
+# *Nasopharyngeal Carcinoma*, not *Nasopharyngeal Neoplasms*). ICD-10-CM words its names as
+# the rewrites do ("malignant neoplasm of X"), so they come first there.
+_WRITTEN_FIRST = frozenset({"MESH"})
+
 # an abbreviation: searched approximately, it only meets names that have it as a word
 # ("HPV infection"); its letters in other words are chance ("GAD" -> "GAD-7" questionnaire)
 _ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z][A-Za-z0-9-]{1,6}")
@@ -430,7 +437,10 @@ class Linker:
                         if match:
                             made = _rewritten(system, target, match.groupdict())
                             grouped = grouped or isinstance(made[0], tuple)
-                            names[0:0] = made
+                            if system in _WRITTEN_FIRST:
+                                names.extend(made)
+                            else:
+                                names[0:0] = made
             candidates += names
             if form.search:
                 fuzzy += names
