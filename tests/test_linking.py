@@ -543,6 +543,19 @@ def test_mesh_looks_up_the_written_name_before_the_rewrites(text: str, code: str
     assert best(text, "MESH") == code, (text, best(text, "MESH"))
 
 
+@pytest.mark.parametrize("text, code", [
+    # keys make "Xanthines" singular too: a drug written in the singular is the compound
+    ("xanthine", "D019820"), ("cyclosporin", "D016572"), ("glutamate", "D018698"),
+    ("propylene glycol", "D019946"), ("phenol", "D019800"),
+    # written in the plural, the class keeps its place
+    ("xanthines", "D014970"), ("cyclosporins", "D003524"),
+])
+def test_a_drug_in_the_singular_is_the_compound_not_the_plural_class(text: str,
+                                                                     code: str) -> None:
+    codes = [c["code"] for c in pipeline.link([text], "drug")[0] if c["system"] == "MESH"]
+    assert codes[:1] == [code], (text, codes)
+
+
 def test_colorectal_cancer_is_colon_and_rectum() -> None:
     codes = [c["code"] for c in pipeline.link(["colorectal cancer"], "condition")[0]
              if c["system"] == "ICD10CM"]

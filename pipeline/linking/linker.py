@@ -515,7 +515,26 @@ class Linker:
             # disease one ("PCP": phencyclidine, or Pneumocystis pneumonia)
             other = MESH_DRUG if kind == MESH_DISEASE else MESH_DISEASE
             codes = [c for c in codes if self._specificity["MESH"].get(c) != other]
+        if kind == MESH_DRUG and system == "MESH" and len(codes) > 1:
+            codes = self._compound_first(form, codes)
         return [(c, score) for c in codes if c not in barred]
+
+    def _compound_first(self, form: str, codes: list[str]) -> list[str]:
+        """A drug named in the singular is the compound before the class MeSH names in the
+        plural, which keys make singular too: "glutamate" is *Glutamic Acid* before
+        *Glutamates*, "xanthine" *Xanthine* before *Xanthines*, "cyclosporin" *Cyclosporine*
+        before *Cyclosporins*."""
+        written = re.findall(r"[a-z0-9]+", form.lower())
+        last = written[-1] if written else ""
+        if not last or keys.singular(last) != last:
+            return codes  # written in the plural ("xanthines"): the class may be meant
+        names = self._code_names["MESH"]
+
+        def is_class(code: str) -> bool:
+            word = (names.get(code) or "").rsplit(" ", 1)[-1].lower()
+            return word != last and keys.singular(word) == last
+
+        return sorted(codes, key=is_class)  # stable: the index's order otherwise
 
     def _bridged(self, found: list[Code], kind: int | None) -> list[Code]:
         """MeSH codes of the names of the ICD-10-CM codes a condition got exactly: "fits" is

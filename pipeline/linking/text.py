@@ -84,6 +84,11 @@ def _joined(match: re.Match[str]) -> str:
     return match.group() if joined in _FILLER else match.group(1)
 
 
+def singular(word: str) -> str:
+    """A lower-case word as keys write it: plurals made singular ("glutamates" -> "glutamate")."""
+    return _singular(word)
+
+
 def _singular(word: str) -> str:
     if len(word) <= 3 or not word.endswith("s") or _NOT_PLURAL.search(word):
         if word.endswith("ies") and len(word) > 4:
