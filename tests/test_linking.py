@@ -556,6 +556,17 @@ def test_a_drug_in_the_singular_is_the_compound_not_the_plural_class(text: str,
     assert codes[:1] == [code], (text, codes)
 
 
+@pytest.mark.parametrize("text, code", [
+    # an impaired function is its disorder where MeSH names both
+    ("abnormal color vision", "D003117"), ("impaired hearing", "D006311"),
+    ("decreased cognitive functions", "D003072"), ("decreased appetite", "D001068"),
+    # no word of impairment: the function (or state) as named
+    ("lactating", "D007774"), ("hearing loss", "D034381"),
+])
+def test_an_impaired_function_is_its_disorder(text: str, code: str) -> None:
+    assert best(text, "MESH") == code, (text, best(text, "MESH"))
+
+
 def test_colorectal_cancer_is_colon_and_rectum() -> None:
     codes = [c["code"] for c in pipeline.link(["colorectal cancer"], "condition")[0]
              if c["system"] == "ICD10CM"]

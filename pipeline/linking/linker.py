@@ -168,6 +168,11 @@ _DRUG_HEAD = re.compile(r"(?:\s+(?:drug|medication|medicine))?\s+(?:therap(?:y|i
 _NOS = re.compile(r",?\s*\bnot\s+otherwise\s+specified\b", re.I)
 
 
+# words that say a function is impaired, and the names MeSH gives a function's disorder
+_IMPAIRED = re.compile(r"\b(?:abnormal\w*|impair\w*|loss|decreased|reduced|deficits?|defects?|"
+                       r"disturb\w*|dysfunction\w*|poor)\b", re.I)
+_DISORDER_SUFFIXES = ("disorders", "defects", "diseases", "disabilities")
+
 # Systems whose names are looked up as the mention writes them before its rewrites: MeSH often
 # has the written name itself where a rewrite reaches the organ's class ("renal
 # insufficiency" is *Renal Insufficiency*, not *Kidney Diseases*; "nasopharyngeal carcinoma"
@@ -333,6 +338,8 @@ class Linker:
                 if system == "MESH" and label == "condition" and (
                         not codes or codes[0].score < BRIDGE_BELOW):
                     codes = self._bridged(found, kind) or codes
+                if system == "MESH" and label == "condition" and codes:
+                    codes = self._function_disorder(codes, text) or codes
                 found += codes
             if label == "drug" and "DRUGBANK" in approximate:
                 found = self._drug_named(found)
@@ -552,6 +559,24 @@ class Linker:
             if got:
                 return self._codes("MESH", [(c.code, round(min(c.score, code.score) * 0.9, 4))
                                             for c in got])
+        return []
+
+    def _function_disorder(self, codes: list[Code], text: str) -> list[Code]:
+        """A condition said to impair a function MeSH names (a phenomenon, or a name the disease
+        list also has) is the function's disorder: "abnormal color vision" is *Color Vision
+        Defects*, not *Color Vision*; "impaired hearing" *Hearing Disorders*. Only with a word
+        of impairment (a lactating woman has no *Lactation Disorders*) and only where MeSH has
+        that disease descriptor; scored at most 0.9."""
+        first = codes[0]
+        if not _IMPAIRED.search(text) or not first.name:
+            return []
+        for suffix in _DISORDER_SUFFIXES:
+            named = self._system("MESH", [_Form(f"{first.name} {suffix}", None, False)],
+                                 exact_only=True, kind=MESH_DISEASE)
+            named = self._of_kind(named, {MESH_DISEASE})
+            if named:
+                return self._codes("MESH", [(c.code, round(min(first.score, 0.9), 4))
+                                            for c in named])
         return []
 
     def _approximate(self, system: str) -> bool:
