@@ -567,6 +567,16 @@ def test_an_impaired_function_is_its_disorder(text: str, code: str) -> None:
     assert best(text, "MESH") == code, (text, best(text, "MESH"))
 
 
+def test_a_coordinated_part_of_a_condition_is_no_drug() -> None:
+    # "alcohol" alone is the drug; beside "drug abuse" it is part of a condition
+    for text in ("alcohol or drug abuse or dependence", "alcohol or substance use or dependence"):
+        codes = [c["code"] for c in pipeline.link([text], "condition")[0]
+                 if c["system"] == "MESH"]
+        assert "D000431" not in codes and "D019966" in codes, (text, codes)
+    # parts that are all drugs keep their drugs, as a whole mention tagged a condition would
+    assert best("Proscar or Propecia", "MESH") == "D018120"
+
+
 def test_colorectal_cancer_is_colon_and_rectum() -> None:
     codes = [c["code"] for c in pipeline.link(["colorectal cancer"], "condition")[0]
              if c["system"] == "ICD10CM"]

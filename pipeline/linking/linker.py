@@ -753,11 +753,25 @@ class Linker:
                     per_part.append(found)
                 else:  # after the parts named whole: "localized cancer" is only "cancer"
                     cut.append(self._dropped(system, part, label, part=True))
+            if system == "MESH" and kind is not None:
+                per_part = self._parts_of_kind(per_part, kind)
             merged = [c for group in (per_part, cut) for rank in range(self.top)
                       for codes in group for c in codes[rank:rank + 1]]
             if merged:
                 return self._scaled(system, merged, 0.95)
         return self._dropped(system, text, label)
+
+    def _parts_of_kind(self, per_part: list[list[Code]], kind: int) -> list[list[Code]]:
+        """The MeSH codes of coordinated parts, without the other kind's descriptors when a
+        part has one of the mention's own: in "alcohol or drug abuse" (a condition) "alcohol"
+        is no *Ethanol* once "drug abuse" is a disease; "Proscar or Propecia", tagged a
+        condition but naming drugs only, keeps its drugs, as a whole mention would."""
+        if not any(self._of_kind(codes, {kind}) for codes in per_part):
+            return per_part
+        other = MESH_DRUG if kind == MESH_DISEASE else MESH_DISEASE
+        kept = [[c for c in codes if self._specificity["MESH"].get(c.code) != other]
+                for codes in per_part]
+        return [codes for codes in kept if codes]
 
     def _dropped(self, system: str, text: str, label: str, part: bool = False) -> list[Code]:
         """The mention without its first one or two words, exactly (see ``_fallback``); for a
