@@ -577,6 +577,17 @@ def test_a_coordinated_part_of_a_condition_is_no_drug() -> None:
     assert best("Proscar or Propecia", "MESH") == "D018120"
 
 
+def test_an_infection_of_a_site_or_organism_is_no_unspecified_infectious_disease() -> None:
+    # "infection" alone is B99.9, and graded it stays so ...
+    for text in ("infection", "acute infection", "systemic infection"):
+        assert best(text, "ICD10CM") == "B99.9", text
+    assert best("major trauma", "ICD10CM").startswith("T14")
+    # ... but a site or an organism has a code of its own: no class-wide B99.9 or T14.9
+    for text in ("skin infection", "listeria infection", "knee trauma"):
+        assert best(text, "ICD10CM") not in ("B99.9", "T14.9", "T14.90"), text
+    assert best("HIV-1 infection", "ICD10CM") == "B20"
+
+
 def test_colorectal_cancer_is_colon_and_rectum() -> None:
     codes = [c["code"] for c in pipeline.link(["colorectal cancer"], "condition")[0]
              if c["system"] == "ICD10CM"]

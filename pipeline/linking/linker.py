@@ -214,6 +214,15 @@ def _generic_heads() -> frozenset[str]:
 _GRADING = re.compile(r"(?:(?:chronic|severe|significant|clinically\s+significant|major|serious|"
                       r"mild|moderate|substantial|extensive|underlying|known|current|previous|"
                       r"prior|other|any|existing|pre-?existing|concomitant)(?:\s+|$))+$", re.I)
+# heads whose ICD-10-CM code says "unspecified" for the whole class (B99.9 "Unspecified
+# infectious disease", T14.9 "Unspecified injury"): reached after dropping words only when
+# those words grade it or say how far it reaches ("acute infection", "major trauma"), never a
+# site or an organism ("skin infection", "HIV-1 infection", "knee trauma" have codes of their own)
+_BROAD_ICD = frozenset({"infection", "trauma"})
+_GRADING_OR_EXTENT = re.compile(
+    r"(?:(?:chronic|acute|severe|significant|clinically\s+significant|major|serious|mild|moderate|"
+    r"active|current|recent|systemic|local|localized|persistent|recurrent|known|other|any|"
+    r"uncontrolled|ongoing|overt)(?:\s+|$))+$", re.I)
 # a word that names the cause of what follows it, which ICD-10-CM codes with the cause
 # (E08-E13 "with diabetic retinopathy", I11-I13): the rest alone is another code
 _CAUSE_WORD = re.compile(r"(?:diabetic|diabetes-related|hypertensive)$", re.I)
@@ -786,6 +795,9 @@ class Linker:
                 break
             if system == "ICD10CM" and _CAUSE_WORD.match(words[drop - 1]):
                 break  # ICD-10-CM codes "diabetic retinopathy" under diabetes, never as H35.9
+            if (system == "ICD10CM" and keys.key(tail) in _BROAD_ICD
+                    and not _GRADING_OR_EXTENT.match(" ".join(words[:drop]))):
+                break  # "skin infection" is no B99.9 *Unspecified infectious disease*
             if part and words[drop].lower() in _FUNCTION_WORDS:
                 continue
             forms = self._forms(tail, None)
