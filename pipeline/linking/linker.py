@@ -211,17 +211,17 @@ def _generic_heads() -> frozenset[str]:
 # words that grade a condition or say it is known, never part of its name (unlike "acute",
 # "unstable", "transient": "acute coronary syndrome" is no coronary disease); "chronic" only
 # says how long it lasts ("chronic peptic ulcer disease", "chronic coronary syndrome")
-_GRADING = re.compile(r"(?:(?:chronic|severe|significant|clinically\s+significant|major|serious|"
-                      r"mild|moderate|substantial|extensive|underlying|known|current|previous|"
-                      r"prior|other|any|existing|pre-?existing|concomitant)(?:\s+|$))+$", re.I)
+_GRADE_WORDS = (r"chronic|severe|significant|clinically\s+significant|major|serious|mild|moderate|"
+                r"substantial|extensive|underlying|known|current|previous|prior|other|any|"
+                r"existing|pre-?existing|concomitant")
+_GRADING = re.compile(rf"(?:(?:{_GRADE_WORDS})(?:\s+|$))+$", re.I)
 # heads whose ICD-10-CM code says "unspecified" for the whole class (B99.9 "Unspecified
 # infectious disease", T14.9 "Unspecified injury"): reached after dropping words only when
 # those words grade it or say how far it reaches ("acute infection", "major trauma"), never a
 # site or an organism ("skin infection", "HIV-1 infection", "knee trauma" have codes of their own)
 _BROAD_ICD = frozenset({"infection", "trauma"})
 _GRADING_OR_EXTENT = re.compile(
-    r"(?:(?:chronic|acute|severe|significant|clinically\s+significant|major|serious|mild|moderate|"
-    r"active|current|recent|systemic|local|localized|persistent|recurrent|known|other|any|"
+    rf"(?:(?:{_GRADE_WORDS}|acute|active|recent|systemic|local|localized|persistent|recurrent|"
     r"uncontrolled|ongoing|overt)(?:\s+|$))+$", re.I)
 # a word that names the cause of what follows it, which ICD-10-CM codes with the cause
 # (E08-E13 "with diabetic retinopathy", I11-I13): the rest alone is another code
