@@ -80,6 +80,7 @@ LABEL_SYSTEMS: dict[str, tuple[str, ...]] = {
 EXACT_ONLY = 1.01
 THRESHOLDS: dict[str, float] = {"ICD10CM": EXACT_ONLY, "MESH": 0.75, "DRUGBANK": 0.75}
 _KIND = {"condition": MESH_DISEASE, "drug": MESH_DRUG}
+_OTHER_KIND = {MESH_DISEASE: MESH_DRUG, MESH_DRUG: MESH_DISEASE}  # a condition is no drug, and back
 # The bridge from ICD-10-CM to MeSH (``_bridged``): used when MeSH's own best is under
 # BRIDGE_BELOW, from ICD-10-CM codes scored BRIDGE_FROM or more; both chosen as the pair with
 # the most right MeSH codes over the validation folds of both train parts (``validate``).
@@ -503,7 +504,7 @@ class Linker:
             if kind is not None and system == "MESH" and ix is vocabulary:
                 concepts = [c for c in concepts if ix.specificity[c] == kind]
             elif kind is not None and system == "MESH":  # extra names: not the other kind
-                other = MESH_DRUG if kind == MESH_DISEASE else MESH_DISEASE
+                other = _OTHER_KIND[kind]
                 concepts = [c for c in concepts
                             if self._specificity["MESH"].get(ix.codes[c]) != other]
             order = sorted(concepts, key=lambda c: ix.specificity[c])
@@ -529,7 +530,7 @@ class Linker:
         if kind is not None and system == "MESH" and ix is not indexes[-1]:
             # extra names (usage) mix kinds: a condition is no drug descriptor, a drug no
             # disease one ("PCP": phencyclidine, or Pneumocystis pneumonia)
-            other = MESH_DRUG if kind == MESH_DISEASE else MESH_DISEASE
+            other = _OTHER_KIND[kind]
             codes = [c for c in codes if self._specificity["MESH"].get(c) != other]
         if kind == MESH_DRUG and system == "MESH" and len(codes) > 1:
             codes = self._compound_first(form, codes)
@@ -777,7 +778,7 @@ class Linker:
         condition but naming drugs only, keeps its drugs, as a whole mention would."""
         if not any(self._of_kind(codes, {kind}) for codes in per_part):
             return per_part
-        other = MESH_DRUG if kind == MESH_DISEASE else MESH_DISEASE
+        other = _OTHER_KIND[kind]
         kept = [[c for c in codes if self._specificity["MESH"].get(c.code) != other]
                 for codes in per_part]
         return [codes for codes in kept if codes]

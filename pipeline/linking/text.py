@@ -16,8 +16,8 @@ from functools import lru_cache
 
 from pipeline import rules
 
-__all__ = ["bag_key", "acronym_in", "defined_part", "long_form_of", "unordered", "key", "ngrams", "status_words",
-           "strip_qualifiers", "words"]
+__all__ = ["bag_key", "acronym_in", "defined_part", "long_form_of", "unordered", "key", "ngrams",
+           "singular", "status_words", "strip_qualifiers", "words"]
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Whole-word spellings and word parts that differ between British and American English.
@@ -60,7 +60,7 @@ def words(text: str) -> tuple[str, ...]:
     folded = _GREEK_PATTERN.sub(lambda m: f" {_GREEK[m.group()]} ", folded)
     folded = _LETTERS.sub(_joined, folded)
     folded = _ANTI.sub("anti", folded)
-    return tuple(_singular(w) for w in _NON_WORD.split(folded) if w)
+    return tuple(singular(w) for w in _NON_WORD.split(folded) if w)
 
 
 # a receptor status written with its sign alone ("HER2+", "PR-", "HR+": Z17.x inclusion terms)
@@ -86,10 +86,6 @@ def _joined(match: re.Match[str]) -> str:
 
 def singular(word: str) -> str:
     """A lower-case word as keys write it: plurals made singular ("glutamates" -> "glutamate")."""
-    return _singular(word)
-
-
-def _singular(word: str) -> str:
     if len(word) <= 3 or not word.endswith("s") or _NOT_PLURAL.search(word):
         if word.endswith("ies") and len(word) > 4:
             return word[:-3] + "y"

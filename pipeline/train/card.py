@@ -1,8 +1,9 @@
 """The model card (``README.md``) and ``meta.json`` fields of a trained criteria NER model.
 
 Written by the training command from the scores it has just measured (on the validation trials,
-or on the dev trials for a model that ships), so the card never drifts from the model next to it. The experiments table is the record of what was tried when
-the shipped configuration was chosen; it is text, not measured by each run.
+or on the dev trials for a model that ships), so the card never drifts from the model next to
+it. The experiments table is the record of what was tried when the shipped configuration was
+chosen; it is text, not measured by each run.
 """
 
 from __future__ import annotations

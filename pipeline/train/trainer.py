@@ -122,14 +122,18 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
         best = run_spacy_train(config, work / "corpus", work / "output", overrides)
         nlp = spacy.load(best)
     seconds = time.perf_counter() - started
-    held = set(validation_trials(train))
+    held = validation_trials(train)  # sorted trial ids
     if score_on == "dev":
         scored = read_folder(data, "dev")  # read once: scored, timed and listed in the card
     else:
-        scored = [chia for chia in train if chia.trial_id in held]
+        chosen = set(held)
+        scored = [chia for chia in train if chia.trial_id in chosen]
     report = evaluate_chia(data, split=score_on, nlp=nlp, files=scored)
     report.model = str(out)
     speed = words_per_second(nlp, [line.text for chia in scored for line in chia.lines])
+    nlp.meta["chia_validation"] = {  # the trials the checkpoint was chosen on
+        "rule": f"train trials with sha256('{VALIDATION_SALT}:' + NCT id)[:8] % 100 < "
+                f"{VALIDATION_PERCENT}", "trials": held}
     update_meta(nlp, report, speed, sorted(dev_trial_ids(data)), name=out.name or MODEL_NAME,
                 scored_on=score_on)
     corpora = vectors.parent / "corpora.json" if vectors is not None else None
@@ -141,10 +145,6 @@ def train_model(data: Path, out: Path, config: Path = DEFAULT_CONFIG, overwrite:
         add_lct_meta(nlp, {"documents": len(extra), "lines": lines["extra"],
                            "spans": label_counts(extra),
                            "labels": sorted(lct_labels) if lct_labels else "all"})
-    nlp.meta["chia_validation"] = {  # the trials the checkpoint was chosen on
-        **nlp.meta.get("chia_validation", {}),
-        "rule": f"train trials with sha256('{VALIDATION_SALT}:' + NCT id)[:8] % 100 < "
-                f"{VALIDATION_PERCENT}", "trials": sorted(held)}
     if out.exists():
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
