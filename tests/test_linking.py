@@ -588,6 +588,19 @@ def test_an_infection_of_a_site_or_organism_is_no_unspecified_infectious_disease
     assert best("HIV-1 infection", "ICD10CM") == "B20"
 
 
+def test_a_site_word_dropped_leaves_no_code_of_another_site_or_a_residual_category() -> None:
+    # the bare head's ICD-10-CM code is a default site or a residual category: not for a site
+    assert best("spinal cord hemorrhage", "ICD10CM") is None  # R58 excludes the CNS
+    assert best("myocardial scar", "ICD10CM") is None  # L90.5 is of skin
+    assert best("glomerular nephropathy", "ICD10CM") != "N08"  # a manifestation code
+    # a code that names the dropped site, or no site at all, stays
+    assert best("deep venous thrombosis", "ICD10CM") == "I82.90"
+    assert best("cutaneous invasive melanoma", "ICD10CM") == "C43.9"
+    assert best("Regular corneal astigmatism", "ICD10CM") == "H52.2"
+    # words that are no site are dropped as before
+    assert best("unremitting diarrhea", "ICD10CM") == "R19.7"
+
+
 def test_colorectal_cancer_is_colon_and_rectum() -> None:
     codes = [c["code"] for c in pipeline.link(["colorectal cancer"], "condition")[0]
              if c["system"] == "ICD10CM"]

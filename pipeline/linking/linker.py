@@ -228,6 +228,9 @@ _GRADING_OR_EXTENT = re.compile(
 # (E08-E13 "with diabetic retinopathy", I11-I13): the rest alone is another code
 _CAUSE_WORD = re.compile(r"(?:diabetic|diabetes-related|hypertensive)$", re.I)
 _SOCIAL = re.compile(r"Z(?:5[5-9]|6[0-5])")  # ICD-10-CM's socioeconomic and psychosocial factors
+# ICD-10-CM's categories for what no other code claims, and its manifestation codes (never
+# given alone: "in diseases classified elsewhere")
+_RESIDUAL = re.compile(r"not elsewhere classified|\bnec\b|classified elsewhere")
 _FUNCTION_WORDS = frozenset("with without of in to for by on at as and or from than".split())
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band/or\b|\bor\b|\band\b|/)\s*", re.I)
 
@@ -788,7 +791,8 @@ class Linker:
         coordinated ``part``, never a tail that opens with a function word ("gingival sulcus
         with PD" is not "PD"); one organ word left, as its organ's disease ("transplant
         glomerulopathy"); in ICD-10-CM never past a word that names the cause ("diabetic
-        retinopathy" is no H35.9)."""
+        retinopathy" is no H35.9) and, once a site word is dropped, no code of a residual
+        category or another site (``_site_free``)."""
         words = text.split()
         for drop in (1, 2):
             tail = " ".join(words[drop:])
@@ -820,9 +824,24 @@ class Linker:
                 # one word left is a condition's head, never a social circumstance (Z55-Z65):
                 # "sinus arrest" is no "Arrest" of Z65.3, legal circumstances
                 found = [c for c in found if not _SOCIAL.match(c.code)]
+                dropped = " ".join(words[:drop])
+                if sieves.names_site(dropped):
+                    found = [c for c in found if self._site_free(c, dropped)]
             if found:
                 return self._scaled(system, found, 0.9)
         return []
+
+    @staticmethod
+    def _site_free(code: Code, dropped: str) -> bool:
+        """Whether an ICD-10-CM code of a bare head, left once the site words ``dropped`` are
+        gone, is that head at any site: no residual or manifestation category, and no other
+        site in its name. ICD-10-CM gives a bare head a default site or keeps its code for
+        what no site claims: "cerebral hemorrhage" is no R58 *Hemorrhage, not elsewhere
+        classified*, "arterial thrombosis" no I82.90 (a vein), "corneal scar" no L90.5 (skin);
+        "deep venous thrombosis" keeps I82.90, "hepatic neoplasm" D49."""
+        name = code.name.lower()
+        return not _RESIDUAL.search(name) and (
+            not sieves.names_site(name) or sieves.same_site(dropped, name))
 
     def _scaled(self, system: str, codes: list[Code], factor: float) -> list[Code]:
         """The codes again, each scored ``factor`` of its own (a sieve's or a part's trust)."""

@@ -171,6 +171,33 @@ def _organ_words() -> tuple[dict[str, list[str]], re.Pattern[str]]:
     return out, re.compile(rf"\b(?:{body})\b", re.I)
 
 
+# sites the organ table leaves out, each a group of the words that name it
+_SITE_GROUPS = (("optic",), ("ocular", "eye", "eyes"), ("vein", "veins", "venous"),
+                ("artery", "arteries", "arterial"), ("vessel", "vessels", "vascular"))
+_SITE_WORDS = re.compile(r"\b(?:" + "|".join(w for g in _SITE_GROUPS for w in g) + r")\b", re.I)
+
+
+def names_site(text: str) -> bool:
+    """Whether ``text`` names a body site: an organ word of the table ("cerebral", "skin") or
+    a vessel or the optic nerve ("vein", "arterial", "optic")."""
+    return bool(_organ_words()[1].search(text) or _SITE_WORDS.search(text))
+
+
+def _sites(text: str) -> set[str]:
+    """The sites ``text`` names, each as the sorted words of its group."""
+    others, pattern = _organ_words()
+    found = {" ".join(sorted({m.group().lower(), *others[m.group().lower()]}))
+             for m in pattern.finditer(text)}
+    for m in _SITE_WORDS.finditer(text):
+        found |= {" ".join(sorted(g)) for g in _SITE_GROUPS if m.group().lower() in g}
+    return found
+
+
+def same_site(text: str, other: str) -> bool:
+    """Whether ``other`` names a site that ``text`` names ("cutaneous" and "… of skin")."""
+    return bool(_sites(text) & _sites(other))
+
+
 _PERSONS = re.compile(r"^(?P<x>.+?)\s+(?:patients?|subjects?|individuals?|persons?|people|"
                       r"participants?|volunteers?|populations?|cases?|women|men|adults?|"
                       r"children|infants?|adolescents?)$", re.I)
