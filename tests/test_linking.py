@@ -270,6 +270,8 @@ def best(text: str, system: str, long_form: str | None = None) -> str | None:
     ("edematous", "ICD10CM", "R60.9"),
     ("dystonic", "MESH", "D004421"),
     ("HIV-infected", "ICD10CM", "B20"),
+    ("ataxic movements", "MESH", "D001259"),  # Ataxia: an adjective before "movements"
+    ("cholestatic syndrome", "MESH", "D002779"),  # Cholestasis
     # "signs of X", "X-like", a function lost, a generic last word
     ("signs of heart failure", "ICD10CM", "I50"),
     ("obsessive-compulsive-like behaviors", "MESH", "D009771"),
@@ -611,6 +613,12 @@ def test_a_blocks_includes_note_that_a_code_is_called_is_that_codes() -> None:
     assert best("autoimmune disease", "ICD10CM") == "M30-M36"
     assert best("Bowen's disease", "ICD10CM") == "D00-D09"
     assert best("tuberculosis", "ICD10CM") == "A15-A19"
+
+
+def test_icd10cm_malignant_neoplasm_of_a_site_bridges_to_the_mesh_neoplasms_of_it() -> None:
+    # MeSH has no "oral cavity"; ICD-10-CM's code of it is "Malignant neoplasm of mouth"
+    assert best("carcinoma of the oral cavity", "MESH") == "D009062"  # Mouth Neoplasms
+    assert best("malignant neoplasm of the pancreas", "MESH") == "D010190"
 
 
 def test_colorectal_cancer_is_colon_and_rectum() -> None:

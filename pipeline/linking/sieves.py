@@ -12,7 +12,8 @@ domain", do the same: each sieve transforms the mention, an exact match ends the
   Diseases*; in ICD-10-CM its "unspecified" disorder), from the curated ``organs`` table; an
   organ adjective before another noun is tried as the organ's noun ("ocular pain" -> "eye pain").
 * ``noun``: an adjective for the condition it names ("dystonic" -> dystonia, "cataleptic" ->
-  catalepsy, "edematous" -> edema, "psychotic symptoms" -> psychosis), by suffix rules; the
+  catalepsy, "edematous" -> edema, "psychotic symptoms" -> psychosis, "ataxic movements" ->
+  ataxia), by suffix rules; the
   vocabulary filters what they overgenerate.
 * ``manifestation``: "X-like symptoms", "symptoms of X", "signs of X" -> X.
 * ``infection``: an agent said to be carried as its infection ("HIV-positive", "positive for
@@ -374,7 +375,8 @@ _ADJECTIVE = re.compile(r"(?:al|ic|ous|ive|ar|ary|ed)$", re.I)
 
 
 _REACTION = frozenset({"reaction", "change", "sign", "behavior", "state", "episode", "effect",
-                       "manifestation", "phenomenon", "picture", "presentation", "attack"})
+                       "manifestation", "phenomenon", "picture", "presentation", "attack",
+                       "movement", "syndrome"})
 _LIKE = re.compile(r"^(?P<x>.+?)[- ]like(?:\s+(?:symptoms?|signs?|illness(?:es)?|syndromes?|"
                    r"behaviou?rs?|episodes?|reactions?|states?|features?|disorders?))?$", re.I)
 _SIGNS_OF = re.compile(r"^(?:(?:clinical|any|other)\s+)?(?:symptoms?|signs?|manifestations?|"
