@@ -298,6 +298,7 @@ def best(text: str, system: str, long_form: str | None = None) -> str | None:
     ("prolonged QT interval", "ICD10CM", "I45.81"),
     # a type or an eponym with the kind word it stands for
     ("bipolar I", "ICD10CM", "F31"),
+    ("bipolar II", "MESH", "D001714"),  # MeSH has no type: the kind it is of, Bipolar Disorder
     # grading words dropped, then sieved; "not otherwise specified" as "NOS"
     ("major hypoglycaemic episodes", "ICD10CM", "E16.2"),
     ("psychotic disorder not otherwise specified", "ICD10CM", "F29"),
@@ -613,6 +614,11 @@ def test_a_blocks_includes_note_that_a_code_is_called_is_that_codes() -> None:
     assert best("autoimmune disease", "ICD10CM") == "M30-M36"
     assert best("Bowen's disease", "ICD10CM") == "D00-D09"
     assert best("tuberculosis", "ICD10CM") == "A15-A19"
+
+
+def test_a_type_is_read_as_its_kind_only_where_the_vocabulary_has_no_such_type() -> None:
+    assert best("von Willebrand disease type 3", "MESH") == "D056729"  # the type's own
+    assert best("pleural IV", "MESH") is None  # "IV" is a stage more often than a type
 
 
 def test_icd10cm_malignant_neoplasm_of_a_site_bridges_to_the_mesh_neoplasms_of_it() -> None:

@@ -439,14 +439,26 @@ _KIND_WORDS_ADDED = ("disease", "disorder", "syndrome")
 _DESIGNATED = re.compile(r"^(?:\S+\s+)+(?:I{1,3}|IV|[1-4]|type\s+[\w-]+)$|^\S+(?:'s|\u2019s|s')$")
 
 
+# a type after its kind, dropped ("IV" is left: more often a stage, "pleural IV")
+_TYPE = re.compile(r"\s+(?:I{1,3}|[1-3]|type\s+[\w-]+)$")
+
+
 def head_added(text: str) -> list[str]:
     """A type or an eponym with the kind word it stands for: "bipolar I" -> "bipolar I
-    disorder", "Graves'" -> "Graves' disease"; nothing else (a kind word after any word
-    would turn "bleeding" into a coagulation defect, "skin" into a skin disease)."""
+    disorder", "Graves'" -> "Graves' disease", and after them the kind the type is of
+    ("bipolar II" -> "bipolar disorder", for MeSH, which has no types of it); nothing else (a
+    kind word after any word would turn "bleeding" into a coagulation defect, "skin" into a
+    skin disease)."""
     text = text.strip()
     if not _DESIGNATED.match(text):
         return []
-    return [f"{text} {w}" for w in _KIND_WORDS_ADDED]
+    named = [f"{text} {w}" for w in _KIND_WORDS_ADDED]
+    # then the kind the type is of, where the vocabulary has no such type: "bipolar II" ->
+    # "bipolar disorder", "von Willebrand type 3" -> "von Willebrand disease"
+    kind = _TYPE.sub("", text).strip()
+    if kind != text and kind and keys.key(kind) not in _generic_heads():
+        named += [f"{kind} {w}" for w in _KIND_WORDS_ADDED]
+    return named
 
 
 @lru_cache(maxsize=1)
