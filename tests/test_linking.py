@@ -561,7 +561,8 @@ def test_a_drug_in_the_singular_is_the_compound_not_the_plural_class(text: str,
 
 @pytest.mark.parametrize("text, code", [
     # an impaired function is its disorder where MeSH names both
-    ("abnormal color vision", "D003117"), ("impaired hearing", "D006311"),
+    ("abnormal color vision", "D003117"), ("color vision anomalies", "D003117"),
+    ("impaired hearing", "D006311"),
     ("decreased cognitive functions", "D003072"), ("decreased appetite", "D001068"),
     # no word of impairment: the function (or state) as named
     ("lactating", "D007774"), ("hearing loss", "D034381"),

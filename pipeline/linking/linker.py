@@ -170,7 +170,7 @@ _NOS = re.compile(r",?\s*\bnot\s+otherwise\s+specified\b", re.I)
 
 
 # words that say a function is impaired, and the names MeSH gives a function's disorder
-_IMPAIRED = re.compile(r"\b(?:abnormal\w*|impair\w*|loss|decreased|reduced|deficits?|defects?|"
+_IMPAIRED = re.compile(r"\b(?:abnormal\w*|anomal\w*|impair\w*|loss|decreased|reduced|deficits?|defects?|"
                        r"disturb\w*|dysfunction\w*|poor)\b", re.I)
 _DISORDER_SUFFIXES = ("disorders", "defects", "diseases", "disabilities")
 
