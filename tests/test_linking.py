@@ -592,6 +592,19 @@ def test_an_infection_of_a_site_or_organism_is_no_unspecified_infectious_disease
     assert best("HIV-1 infection", "ICD10CM") == "B20"
 
 
+def test_a_coordinated_conditions_parts_come_before_the_approximate_search() -> None:
+    from pipeline.linking import load_linker
+
+    codes = [c for c in load_linker().link("drug or alcohol abuse", "condition")
+             if c.system == "MESH"]
+    assert {"D019966", "D000437"} <= {c.code for c in codes}  # both abuses, not one
+    assert [c.rank for c in codes] == list(range(1, len(codes) + 1))
+    # a part that names no disease ("renal artery") leaves the whole to the approximate search
+    assert best("renal artery or aortic aneurysm", "MESH") == "D001014"  # Aortic Aneurysm
+    # a syndrome written with "or" is curated as the syndrome, not its parts
+    assert best("hereditary breast or ovarian cancer", "MESH") == "D061325"
+
+
 def test_a_site_word_dropped_leaves_no_code_of_another_site_or_a_residual_category() -> None:
     # the bare head's ICD-10-CM code is a default site or a residual category: not for a site
     assert best("spinal cord hemorrhage", "ICD10CM") is None  # R58 excludes the CNS

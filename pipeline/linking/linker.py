@@ -341,6 +341,14 @@ class Linker:
                          or (self._headless(system, forms, kind) if label == "drug" else []))
                 if not codes and kind == MESH_DISEASE and self._names_barred(system, forms):
                     continue  # a body part or an organism: its infection (sieves) or nothing
+                if (not codes and label == "condition" and self._approximate(system)
+                        and self._coordinated(forms)):
+                    # each part's disease before the whole is matched approximately: "drug or
+                    # alcohol abuse" is both abuses, not the nearest name of one of them; a
+                    # part that names no disease ("renal artery or aortic aneurysm") leaves
+                    # the mention to the approximate search
+                    codes = self._scaled(system, self._of_kind(
+                        self._fallback(system, forms, label), {kind}), 1.0)
                 if not codes and self._approximate(system):
                     if cores is None:
                         cores = self._cores(forms, label)
@@ -736,6 +744,11 @@ class Linker:
                 self._searched.clear()
             found = self._searched[cache_key] = search(self.index, ix, k, _CANDIDATES)
         return found
+
+    @staticmethod
+    def _coordinated(forms: list[_Form]) -> bool:
+        """Whether the mention as written coordinates parts ("X or Y", "X, Y and Z")."""
+        return any(f.search and f.means is None and len(_conjuncts(f.text)) > 1 for f in forms)
 
     def _fallback(self, system: str, forms: list[_Form], label: str) -> list[Code]:
         """When the mention as a whole has no code: each of its coordinated parts, with the
