@@ -717,3 +717,15 @@ def test_body_parts_and_organisms_are_read_from_icd10cm_wording() -> None:
 def test_no_external_cause_code_for_a_condition(text: str) -> None:
     code = best(text, "ICD10CM")
     assert code is None or not code.startswith(tuple("VWXY")), (text, code)
+
+
+@pytest.mark.parametrize("text", [
+    "nephropathy", "IgA nephropathy", "glomerulonephritis", "pyelonephritis", "eosinophilia",
+    "myelitis", "cerebellar ataxia",
+])
+def test_no_manifestation_code_for_a_condition(text: str) -> None:
+    # "… in diseases classified elsewhere" is coded only beside the disease that causes it
+    from pipeline.linking import load_linker
+
+    names = [c.name for c in load_linker().link(text, "condition") if c.system == "ICD10CM"]
+    assert not any("in diseases classified elsewhere" in n for n in names), (text, names)

@@ -231,6 +231,7 @@ _SOCIAL = re.compile(r"Z(?:5[5-9]|6[0-5])")  # ICD-10-CM's socioeconomic and psy
 # ICD-10-CM's categories for what no other code claims, and its manifestation codes (never
 # given alone: "in diseases classified elsewhere")
 _RESIDUAL = re.compile(r"not elsewhere classified|\bnec\b|classified elsewhere")
+_MANIFESTATION = re.compile(r"\bin diseases classified elsewhere", re.I)
 _FUNCTION_WORDS = frozenset("with without of in to for by on at as and or from than".split())
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band/or\b|\bor\b|\band\b|/)\s*", re.I)
 
@@ -292,12 +293,15 @@ class Linker:
                              for s, ix in self.index.systems.items()}
         # codes never given: ICD-10-CM's external causes (chapter 20, V00-Y99: how, where and
         # doing what an injury happened, never a condition of the person; "functional
-        # activities" is not Y93.9 "Activity, unspecified"), and for conditions MeSH's body
-        # parts and organisms ("heart" is no condition; "hepatitis B virus" is the infection)
+        # activities" is not Y93.9 "Activity, unspecified") and its manifestation codes ("…
+        # in diseases classified elsewhere", coded only beside the disease that causes them:
+        # "nephropathy" is no N08), and for conditions MeSH's body parts and organisms
+        # ("heart" is no condition; "hepatitis B virus" is the infection)
         icd = self.index.systems.get("ICD10CM")
         self._external = frozenset(
-            code for code, chapter in zip(icd.codes, icd.chapters)
-            if chapter and chapter.startswith("20 ")) if icd else frozenset()
+            code for code, chapter, name in zip(icd.codes, icd.chapters, icd.names)
+            if (chapter and chapter.startswith("20 ")) or _MANIFESTATION.search(name or "")
+        ) if icd else frozenset()
         self._not_conditions = frozenset(
             code for code, kind in self._specificity.get("MESH", {}).items()
             if kind in (MESH_ANATOMY, MESH_ORGANISM))
