@@ -228,10 +228,10 @@ _GRADING_OR_EXTENT = re.compile(
 # (E08-E13 "with diabetic retinopathy", I11-I13): the rest alone is another code
 _CAUSE_WORD = re.compile(r"(?:diabetic|diabetes-related|hypertensive)$", re.I)
 _SOCIAL = re.compile(r"Z(?:5[5-9]|6[0-5])")  # ICD-10-CM's socioeconomic and psychosocial factors
-# ICD-10-CM's categories for what no other code claims, and its manifestation codes (never
-# given alone: "in diseases classified elsewhere")
-_RESIDUAL = re.compile(r"not elsewhere classified|\bnec\b|classified elsewhere")
-_MANIFESTATION = re.compile(r"\bin diseases classified elsewhere", re.I)
+# ICD-10-CM's categories for what no other code claims
+_RESIDUAL = re.compile(r"not elsewhere classified|\bnec\b")
+# how ICD-10-CM names its manifestation codes, coded only beside the disease that causes them
+_MANIFESTATION = "in diseases classified elsewhere"
 _FUNCTION_WORDS = frozenset("with without of in to for by on at as and or from than".split())
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band/or\b|\bor\b|\band\b|/)\s*", re.I)
 
@@ -300,7 +300,7 @@ class Linker:
         icd = self.index.systems.get("ICD10CM")
         self._external = frozenset(
             code for code, chapter, name in zip(icd.codes, icd.chapters, icd.names)
-            if (chapter and chapter.startswith("20 ")) or _MANIFESTATION.search(name or "")
+            if (chapter and chapter.startswith("20 ")) or _MANIFESTATION in (name or "")
         ) if icd else frozenset()
         self._not_conditions = frozenset(
             code for code, kind in self._specificity.get("MESH", {}).items()
@@ -345,21 +345,24 @@ class Linker:
                          or (self._headless(system, forms, kind) if label == "drug" else []))
                 if not codes and kind == MESH_DISEASE and self._names_barred(system, forms):
                     continue  # a body part or an organism: its infection (sieves) or nothing
+                parts = None  # the fallback's codes, once computed
                 if (not codes and label == "condition" and self._approximate(system)
                         and self._coordinated(forms)):
                     # each part's disease before the whole is matched approximately: "drug or
                     # alcohol abuse" is both abuses, not the nearest name of one of them; a
                     # part that names no disease ("renal artery or aortic aneurysm") leaves
                     # the mention to the approximate search
-                    codes = self._scaled(system, self._of_kind(
-                        self._fallback(system, forms, label), {kind}), 1.0)
+                    parts = self._fallback(system, forms, label)
+                    codes = self._codes(system, [(c.code, c.score)
+                                                 for c in self._of_kind(parts, {kind})])
                 if not codes and self._approximate(system):
                     if cores is None:
                         cores = self._cores(forms, label)
                     codes = self._system(system, forms + cores, kind=kind, exact=False)
                     if codes:
                         approximate.add(system)
-                codes = codes or self._fallback(system, forms, label)
+                if not codes:
+                    codes = parts if parts is not None else self._fallback(system, forms, label)
                 if system == "MESH" and label == "condition" and (
                         not codes or codes[0].score < BRIDGE_BELOW):
                     codes = self._bridged(found, kind) or codes
@@ -841,24 +844,25 @@ class Linker:
                 # one word left is a condition's head, never a social circumstance (Z55-Z65):
                 # "sinus arrest" is no "Arrest" of Z65.3, legal circumstances
                 found = [c for c in found if not _SOCIAL.match(c.code)]
-                dropped = " ".join(words[:drop])
-                if sieves.names_site(dropped):
+                dropped = sieves.sites(" ".join(words[:drop]))
+                if dropped:
                     found = [c for c in found if self._site_free(c, dropped)]
             if found:
                 return self._scaled(system, found, 0.9)
         return []
 
     @staticmethod
-    def _site_free(code: Code, dropped: str) -> bool:
-        """Whether an ICD-10-CM code of a bare head, left once the site words ``dropped`` are
-        gone, is that head at any site: no residual or manifestation category, and no other
-        site in its name. ICD-10-CM gives a bare head a default site or keeps its code for
-        what no site claims: "cerebral hemorrhage" is no R58 *Hemorrhage, not elsewhere
-        classified*, "arterial thrombosis" no I82.90 (a vein), "corneal scar" no L90.5 (skin);
-        "deep venous thrombosis" keeps I82.90, "hepatic neoplasm" D49."""
+    def _site_free(code: Code, dropped: set[str]) -> bool:
+        """Whether an ICD-10-CM code of a bare head, left once words naming the sites
+        ``dropped`` (``sieves.sites``) are gone, is that head at any site: no residual category
+        and no other site in its name. ICD-10-CM gives a bare head a default site or keeps its
+        code for what no site claims: "cerebral hemorrhage" is no R58 *Hemorrhage, not
+        elsewhere classified*, "arterial thrombosis" no I82.90 (a vein), "corneal scar" no L90.5
+        (skin); "deep venous thrombosis" keeps I82.90, "hepatic neoplasm" D49. (Manifestation
+        codes are never given at all.)"""
         name = code.name.lower()
-        return not _RESIDUAL.search(name) and (
-            not sieves.names_site(name) or sieves.same_site(dropped, name))
+        named = sieves.sites(name)
+        return not _RESIDUAL.search(name) and (not named or bool(named & dropped))
 
     def _scaled(self, system: str, codes: list[Code], factor: float) -> list[Code]:
         """The codes again, each scored ``factor`` of its own (a sieve's or a part's trust)."""

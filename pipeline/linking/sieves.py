@@ -172,31 +172,29 @@ def _organ_words() -> tuple[dict[str, list[str]], re.Pattern[str]]:
     return out, re.compile(rf"\b(?:{body})\b", re.I)
 
 
-# sites the organ table leaves out, each a group of the words that name it
-_SITE_GROUPS = (("optic",), ("ocular", "eye", "eyes"), ("vein", "veins", "venous"),
-                ("artery", "arteries", "arterial"), ("vessel", "vessels", "vascular"))
-_SITE_WORDS = re.compile(r"\b(?:" + "|".join(w for g in _SITE_GROUPS for w in g) + r")\b", re.I)
+# site words the organ table lacks: a plural or another word for one of its organs ("arteries"
+# is its "artery"), or a site of its own (each a group of the words that name it)
+_SITE_ALIASES = {"eyes": "eye", "arteries": "artery", "vessel": "vascular", "vessels": "vascular"}
+_SITE_GROUPS = (("optic",), ("vein", "veins", "venous"))
+_SITE_WORDS = re.compile(
+    r"\b(?:" + "|".join([*_SITE_ALIASES, *(w for g in _SITE_GROUPS for w in g)]) + r")\b", re.I)
 
 
-def names_site(text: str) -> bool:
-    """Whether ``text`` names a body site: an organ word of the table ("cerebral", "skin") or
-    a vessel or the optic nerve ("vein", "arterial", "optic")."""
-    return bool(_organ_words()[1].search(text) or _SITE_WORDS.search(text))
-
-
-def _sites(text: str) -> set[str]:
-    """The sites ``text`` names, each as the sorted words of its group."""
+def sites(text: str) -> set[str]:
+    """The body sites ``text`` names, each as the sorted words of its organ's entry (or group):
+    an organ word of the table ("cerebral", "skin") or a vessel or the optic nerve ("vein",
+    "arteries", "optic"); "cutaneous" and "… of skin" name the same one."""
     others, pattern = _organ_words()
-    found = {" ".join(sorted({m.group().lower(), *others[m.group().lower()]}))
-             for m in pattern.finditer(text)}
+
+    def organ_site(word: str) -> str:
+        return " ".join(sorted({word, *others[word]}))
+
+    found = {organ_site(m.group().lower()) for m in pattern.finditer(text)}
     for m in _SITE_WORDS.finditer(text):
-        found |= {" ".join(sorted(g)) for g in _SITE_GROUPS if m.group().lower() in g}
+        word = m.group().lower()
+        found |= {organ_site(_SITE_ALIASES[word])} if word in _SITE_ALIASES else \
+            {" ".join(sorted(g)) for g in _SITE_GROUPS if word in g}
     return found
-
-
-def same_site(text: str, other: str) -> bool:
-    """Whether ``other`` names a site that ``text`` names ("cutaneous" and "… of skin")."""
-    return bool(_sites(text) & _sites(other))
 
 
 _PERSONS = re.compile(r"^(?P<x>.+?)\s+(?:patients?|subjects?|individuals?|persons?|people|"
@@ -436,11 +434,10 @@ def infection(text: str) -> list[str]:
 _KIND_WORDS_ADDED = ("disease", "disorder", "syndrome")
 # what stands for a disease only with its kind word: a type ("bipolar I", "type 2") or an
 # eponym's possessive ("Parkinson's", "Graves'")
-_DESIGNATED = re.compile(r"^(?:\S+\s+)+(?:I{1,3}|IV|[1-4]|type\s+[\w-]+)$|^\S+(?:'s|\u2019s|s')$")
-
-
+_TYPES = r"I{1,3}|[1-3]|type\s+[\w-]+"
+_DESIGNATED = re.compile(rf"^(?:\S+\s+)+(?:{_TYPES}|IV|4)$|^\S+(?:'s|\u2019s|s')$")
 # a type after its kind, dropped ("IV" is left: more often a stage, "pleural IV")
-_TYPE = re.compile(r"\s+(?:I{1,3}|[1-3]|type\s+[\w-]+)$")
+_TYPE = re.compile(rf"\s+(?:{_TYPES})$")
 
 
 def head_added(text: str) -> list[str]:

@@ -166,7 +166,6 @@ def _icd10cm() -> list[Concept]:
             walk(diag, chapter)
 
     blocks: list[Concept] = []
-    own_names: dict[str, int] = {}  # block -> how many of its terms are its name's variants
     for chapter in root.findall("chapter"):
         number = f"{chapter.findtext('name')} {chapter.findtext('desc')}"
         for section in chapter.findall("section"):
@@ -174,7 +173,6 @@ def _icd10cm() -> list[Concept]:
             blocks.append(Concept("ICD10CM", section.get("id"), desc,
                                   [desc] + notes(section, "includes"), specificity=2,
                                   chapter=number))
-            own_names[section.get("id")] = len(icd_variants(desc))
             walk(section, number)
     for concept in concepts + blocks:
         concept.terms = [v for term in concept.terms for v in icd_variants(term)]
@@ -184,7 +182,7 @@ def _icd10cm() -> list[Concept]:
     # ("autoimmune disease NOS": M30-M36, where M35.9 has it only as an inclusion term).
     named = {keys.key(v) for concept in concepts for v in icd_variants(concept.name)}
     for block in blocks:
-        own = own_names[block.code]
+        own = len(icd_variants(block.name))  # its terms begin with its name's variants
         block.terms = block.terms[:own] + [t for t in block.terms[own:]
                                            if keys.key(t) not in named]
     # A block of one category ("B20") is that category: keep the category.
